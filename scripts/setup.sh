@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package cwrf needs to build, test and run (idempotent).
+#   scripts/setup.sh            build + runtime + test dependencies
+#   scripts/setup.sh --bench    also python3-torch, for the PyTorch comparison benchmarks
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libtorch-dev libopenblas0-pthread        # LibTorch 1.13.1 (CPU) and a fast BLAS for it
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
+  zlib1g-dev libpng-dev libxxhash-dev      # gzip IDX files, CINIC-10 PNGs, content hashes
+  libgtest-dev libgmock-dev libbenchmark-dev
+  gnuplot-nox                              # plots in reports
+  dataset-fashion-mnist                    # the embedded default dataset
+)
+[[ "${1:-}" == "--bench" ]] && packages+=(python3-torch python3-numpy)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
