@@ -33,3 +33,35 @@ bool have_fashion_mnist() {
 }
 
 }  // namespace cwrf::testing
+
+namespace cwrf::testing {
+
+void write_idx_u8(const std::filesystem::path& path, const std::vector<int64_t>& dims, const std::vector<uint8_t>& values) {
+  std::string bytes = {0, 0, 0x08, static_cast<char>(dims.size())};
+  for (int64_t d : dims)
+    for (int shift = 24; shift >= 0; shift -= 8) bytes += static_cast<char>((d >> shift) & 0xff);
+  bytes.append(reinterpret_cast<const char*>(values.data()), values.size());
+  write_bytes(path, bytes);
+}
+
+void write_synthetic_idx_dataset(const std::filesystem::path& dir, int64_t train, int64_t test, int64_t side,
+                                 int64_t classes, unsigned seed) {
+  std::mt19937 rng(seed);
+  auto make = [&](int64_t n, const std::string& images, const std::string& labels) {
+    std::vector<uint8_t> pixels(n * side * side), ys(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t c = static_cast<int64_t>(rng() % classes);
+      ys[i] = static_cast<uint8_t>(c);
+      for (int64_t p = 0; p < side * side; ++p) pixels[i * side * side + p] = static_cast<uint8_t>(rng() % 96);
+      const int64_t r0 = (c * 3) % (side - 2), c0 = (c * 5) % (side - 2);
+      for (int64_t r = r0; r < r0 + 3; ++r)
+        for (int64_t col = c0; col < c0 + 3; ++col) pixels[i * side * side + r * side + col] = 255;
+    }
+    write_idx_u8(dir / images, {n, side, side}, pixels);
+    write_idx_u8(dir / labels, {n}, ys);
+  };
+  make(train, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz");
+  make(test, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+}
+
+}  // namespace cwrf::testing

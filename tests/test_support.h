@@ -2,7 +2,9 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cwrf::testing {
 
@@ -26,5 +28,18 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 // Where Debian's dataset-fashion-mnist puts the files; integration tests skip without it.
 std::filesystem::path fashion_mnist_dir();
 bool have_fashion_mnist();
+
+}  // namespace cwrf::testing
+
+namespace cwrf::testing {
+
+// Writes an uncompressed IDX file of uint8 values with the given dims.
+void write_idx_u8(const std::filesystem::path& path, const std::vector<int64_t>& dims, const std::vector<uint8_t>& values);
+
+// A small learnable image dataset in IDX files (names as Fashion-MNIST's, uncompressed
+// contents): `train`/`test` images of side `side`, `classes` classes; class c shows a bright
+// square at a class-specific place on noise. For training tests that must run in seconds.
+void write_synthetic_idx_dataset(const std::filesystem::path& dir, int64_t train, int64_t test, int64_t side,
+                                 int64_t classes, unsigned seed = 1);
 
 }  // namespace cwrf::testing

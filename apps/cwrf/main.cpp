@@ -1,2 +1,42 @@
-#include <cstdio>
-int main() { std::puts("cwrf"); return 0; }
+// cwrf: Critical Weights Rewinding and Finetuning — one binary for training, CWRF,
+// membership inference attacks and whole experiments. `cwrf --help` lists the commands.
+#include "commands.h"
+
+#include "cwrf/common/error.h"
+
+#include <c10/util/Exception.h>
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace {
+
+// LibTorch messages carry a C++ backtrace; the first line is the message.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cwrf: find the few weights that carry a network's membership-privacy risk, rewind and freeze them,\n"
+               "fine-tune the rest with a privacy-preserving objective, and measure it with LiRA and RMIA."};
+  app.set_version_flag("--version", std::string("cwrf ") + CWRF_VERSION);
+  app.require_subcommand(1);
+  int exit_code = 1;
+  cwrf::app::register_train_command(app, exit_code);
+  cwrf::app::register_config_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const cwrf::Error& e) {
+    std::cerr << "cwrf: error: " << e.what() << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    std::cerr << "cwrf: error (LibTorch): " << first_line(e.what_without_backtrace()) << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "cwrf: error: " << e.what() << "\n";
+    return 2;
+  }
+  return exit_code;
+}

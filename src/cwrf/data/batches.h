@@ -39,7 +39,7 @@ struct LoaderOptions {
   uint64_t seed = 0;       // order and augmentation of epoch e depend on (seed, e) only
 };
 
-// Iterates over a Prepared set in batches. Epoch e's order and augmentation are a pure
+// Iterates over a Prepared set in batches (it keeps a reference: `data` must outlive the loader). Epoch e's order and augmentation are a pure
 // function of (seed, e), so a run is reproducible and can restart at any epoch.
 class BatchLoader {
  public:

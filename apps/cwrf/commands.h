@@ -1,0 +1,31 @@
+// The subcommands of the cwrf program. Each registers its options on the CLI11 app and
+// runs as one function, so tests can drive it in-process.
+#pragma once
+
+#include "cwrf/config/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cwrf::app {
+
+// The config inputs every command shares: --config FILE, --set key=value (repeatable),
+// and shortcut flags for the most used keys (--epochs 5 == --set epochs=5).
+struct ConfigInputs {
+  std::vector<std::string> files;
+  std::vector<std::string> assignments;
+  std::vector<std::pair<std::string, std::string>> shortcuts;  // (key, text) in command-line order
+};
+
+void add_config_options(CLI::App& command, ConfigInputs& inputs);
+// Defaults, then each --config file in order, then shortcuts, then --set (last wins).
+config::Config build_config(const ConfigInputs& inputs);
+
+// Registration of each subcommand; the callback runs it and sets the exit code.
+void register_train_command(CLI::App& app, int& exit_code);
+void register_config_command(CLI::App& app, int& exit_code);
+
+}  // namespace cwrf::app

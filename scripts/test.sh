@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds cwrf and runs the whole test suite (unit + integration).
+#   scripts/test.sh            everything
+#   scripts/test.sh -L unit    only the fast unit tests (any ctest arguments pass through)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh
+cd "${CWRF_BUILD_DIR:-build}"
+ctest --output-on-failure --parallel "$(nproc)" "$@"

@@ -1,0 +1,84 @@
+// Typed, flat configuration shared by every command: a schema of known keys (type,
+// default, help) and a map of dotted keys ("data.name", "model.width", "lr") to values,
+// filled from defaults, then a TOML file, then --set key=value overrides.
+//
+// Two keys are "named groups": `model = "cnn"` means `model.name = "cnn"`, and likewise
+// `defense`, so a TOML file may say either `model = "vit"` or `[model] name = "vit"`.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cwrf::config {
+
+using Json = nlohmann::json;
+
+enum class Type { Bool, Int, Float, String };
+
+struct Option {
+  std::string key;
+  Type type = Type::String;
+  Json default_value;  // null = no default: the stage that owns the key resolves it (e.g. a preset)
+  std::string help;
+  std::vector<std::string> choices;  // for strings: the accepted values (empty = any)
+  bool hashed = true;                // false for keys that cannot change results (threads)
+};
+
+class Schema {
+ public:
+  void add(Option option);  // throws std::logic_error on a duplicate key
+  void add(const std::vector<Option>& options);
+  const Option* find(const std::string& key) const;
+  const std::vector<Option>& options() const { return options_; }
+
+ private:
+  std::vector<Option> options_;
+  std::map<std::string, size_t> index_;
+};
+
+// "model" -> "model.name", "defense" -> "defense.name", otherwise unchanged.
+std::string canonical_key(const std::string& key);
+
+class Config {
+ public:
+  explicit Config(const Schema& schema);  // starts from the schema's defaults
+
+  // Sets a value, checking the key exists and the value has the key's type (ints are
+  // accepted for floats). `origin` names where the value came from, for error messages.
+  void set(const std::string& key, const Json& value, const std::string& origin = "");
+  // Parses `text` according to the key's type ("--set lr=1e-3").
+  void set_text(const std::string& key, const std::string& text, const std::string& origin = "--set");
+  // "key=value" as given on the command line.
+  void set_assignment(const std::string& assignment);
+  // Every key of a TOML file (nested tables flatten to dotted keys).
+  void merge_toml_file(const std::filesystem::path& path);
+  void merge_toml_string(const std::string& text, const std::string& origin);
+
+  bool has(const std::string& key) const;  // set to a non-null value
+  const Json& get(const std::string& key) const;
+  bool get_bool(const std::string& key) const;
+  int64_t get_int(const std::string& key) const;
+  double get_float(const std::string& key) const;
+  std::string get_string(const std::string& key) const;
+
+  const Schema& schema() const { return *schema_; }
+  const std::map<std::string, Json>& values() const { return values_; }
+
+  // Flat {key: value} of every non-null value, sorted by key.
+  Json to_json() const;
+  // The same, nested into TOML tables, e.g. for the model directory's config.toml.
+  std::string to_toml() const;
+  // Canonical text of the hashed keys, the input of content hashes.
+  std::string canonical_text() const;
+
+ private:
+  const Schema* schema_;
+  std::map<std::string, Json> values_;
+};
+
+}  // namespace cwrf::config

@@ -1,0 +1,50 @@
+#include "cwrf/train/objectives/registry.h"
+
+#include "cwrf/common/error.h"
+#include "cwrf/train/objectives/cross_entropy.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace cwrf::train {
+
+const std::vector<ObjectiveInfo>& objective_infos() {
+  // One line per objective.
+  static const std::vector<ObjectiveInfo> infos = {
+      cross_entropy_info(),
+  };
+  return infos;
+}
+
+std::vector<config::Option> objective_options() {
+  std::vector<config::Option> merged;
+  std::set<std::string> seen;
+  for (const auto& info : objective_infos())
+    for (auto option : info.options)
+      if (seen.insert(option.key).second) {
+        option.default_value = nullptr;  // resolved by the objective that is used
+        merged.push_back(option);
+      }
+  return merged;
+}
+
+std::unique_ptr<Objective> make_objective(config::Config& config) {
+  const std::string name = config.get_string("defense");
+  const ObjectiveInfo* chosen = nullptr;
+  for (const auto& info : objective_infos())
+    if (info.name == name) chosen = &info;
+  if (chosen == nullptr) {
+    std::string known;
+    for (const auto& info : objective_infos()) known += (known.empty() ? "" : ", ") + info.name;
+    throw Error(fmt::format("unknown defense '{}'; known: {}", name, known));
+  }
+  std::set<std::string> own;
+  for (const auto& o : chosen->options) own.insert(o.key);
+  for (const auto& [key, value] : config.values())
+    if (key.rfind("defense.", 0) == 0 && key != "defense.name" && !value.is_null() && !own.count(key))
+      throw Error(fmt::format("config key '{}' does not apply to defense '{}'", key, name));
+  return chosen->make(config);
+}
+
+}  // namespace cwrf::train

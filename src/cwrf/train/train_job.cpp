@@ -1,0 +1,299 @@
+#include "cwrf/train/train_job.h"
+
+#include "cwrf/common/error.h"
+#include "cwrf/common/files.h"
+#include "cwrf/common/hash.h"
+#include "cwrf/common/npy.h"
+#include "cwrf/common/seed.h"
+#include "cwrf/common/tensor_io.h"
+#include "cwrf/config/keys.h"
+#include "cwrf/data/augment.h"
+#include "cwrf/data/batches.h"
+#include "cwrf/data/loaders.h"
+#include "cwrf/data/normalize.h"
+#include "cwrf/models/registry.h"
+#include "cwrf/train/evaluate.h"
+#include "cwrf/train/model_dir.h"
+#include "cwrf/train/objectives/registry.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <fstream>
+
+namespace cwrf::train {
+
+namespace {
+
+// Bump when the meaning of an artifact changes, so old directories are never reused.
+constexpr int kArtifactFormat = 1;
+
+nlohmann::json spec_json(const models::ModelSpec& s) {
+  return {{"name", s.name},       {"in_channels", s.in_channels}, {"image_size", s.image_size},
+          {"num_classes", s.num_classes}, {"width", s.width},     {"depth", s.depth},
+          {"heads", s.heads},     {"mlp_dim", s.mlp_dim},         {"patch", s.patch},
+          {"norm", s.norm},       {"dropout", s.dropout}};
+}
+
+models::ModelSpec full_spec(const config::Config& config, const data::Dataset& train) {
+  models::ModelSpec spec = config::model_spec(config);
+  if (!train.is_image()) throw Error(fmt::format("dataset '{}' is not an image dataset", train.name));
+  spec.in_channels = train.inputs.size(1);
+  spec.image_size = train.inputs.size(2);
+  if (train.inputs.size(3) != spec.image_size)
+    throw Error(fmt::format("dataset '{}' has {}x{} images; models need square images", train.name,
+                            train.inputs.size(2), train.inputs.size(3)));
+  spec.num_classes = train.num_classes;
+  return models::resolve(spec);
+}
+
+data::AugmentOptions augment_options(const config::Config& config, const data::Dataset& train) {
+  const std::string mode = config.get_string("data.augment");
+  if (mode == "auto") return data::default_augment(train);
+  data::AugmentOptions o;
+  if (mode == "on") o.crop = o.flip = true;
+  return o;
+}
+
+std::string json_line(const EpochRecord& r) {
+  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  return nlohmann::json{{"epoch", r.epoch},
+                        {"lr", r.lr},
+                        {"train_loss", number(r.train_loss)},
+                        {"train_acc", number(r.train_acc)},
+                        {"test_loss", number(r.test_loss)},
+                        {"test_acc", number(r.test_acc)},
+                        {"seconds", r.seconds}}
+             .dump();
+}
+
+}  // namespace
+
+void apply_thread_count(int64_t threads) {
+  if (torch::get_num_threads() != threads) torch::set_num_threads(static_cast<int>(threads));
+}
+
+torch::Device resolve_device(const config::Config& config) {
+  if (config.get_string("device") == "cuda") {
+    if (!torch::cuda::is_available())
+      throw Error("device = \"cuda\" was asked for, but this LibTorch build has no CUDA support or sees no GPU; "
+                  "build cwrf against a CUDA LibTorch (cmake -DCMAKE_PREFIX_PATH=...) or use device = \"cpu\"");
+    return torch::Device(torch::kCUDA);
+  }
+  return torch::Device(torch::kCPU);
+}
+
+JobData load_job_data(const config::Config& config) {
+  JobData job;
+  job.data = data::load_dataset(config::data_options(config));
+  job.normalization = data::compute_normalization(job.data.train);
+  Hasher h;
+  h.update(job.data.train.inputs).update(job.data.train.labels).update(job.data.test.inputs).update(job.data.test.labels);
+  job.fingerprint = h.digest();
+  return job;
+}
+
+void resolve_config(config::Config& config, const JobData& job) {
+  const auto& train = job.data.train;
+  const std::string dataset = config.get_string("data.name");
+  int64_t train_size = config.get_int("data.train_size");
+  int64_t ref_size = config.get_int("data.ref_size");
+  if (train_size < 0 || ref_size < 0) throw Error("config keys 'data.train_size' and 'data.ref_size' must be >= 0");
+  if (train_size == 0 || ref_size == 0) {
+    data::SplitSizes preset{0, 0};
+    try {
+      preset = data::table4_sizes(dataset);
+    } catch (const Error&) {
+      throw Error(fmt::format("dataset '{}' has no preset split sizes: set data.train_size and data.ref_size", dataset));
+    }
+    if (train_size == 0) train_size = preset.train;
+    if (ref_size == 0) ref_size = preset.reference;
+  }
+  const int64_t models = config.get_int("split.models");
+  if (models < 1) throw Error(fmt::format("config key 'split.models' must be >= 1, got {}", models));
+  const int64_t model = config.get_int("split.model");
+  if (model < 0 || model >= models)
+    throw Error(fmt::format("config key 'split.model' must be in [0, {}), got {}", models, model));
+  int64_t pool = config.get_int("data.pool_size");
+  if (pool < 0) throw Error("config key 'data.pool_size' must be >= 0");
+  if (pool == 0) pool = data::pool_size_for(train_size, models);
+  if (pool + ref_size > train.size())
+    throw Error(fmt::format("the split needs data.pool_size ({}) + data.ref_size ({}) = {} training points, but {} "
+                            "has {}; lower data.train_size or data.ref_size",
+                            pool, ref_size, pool + ref_size, train.name, train.size()));
+  config.set("data.train_size", train_size);
+  config.set("data.ref_size", ref_size);
+  config.set("data.pool_size", pool);
+  const int64_t test_size = config.get_int("data.test_size");
+  if (test_size < 0 || test_size > job.data.test.size())
+    throw Error(fmt::format("config key 'data.test_size' must be in [0, {}], got {}", job.data.test.size(), test_size));
+  if (test_size == 0) config.set("data.test_size", job.data.test.size());
+
+  const models::ModelSpec spec = full_spec(config, train);
+  config.set("model.width", spec.width);
+  config.set("model.depth", spec.depth);
+  config.set("model.heads", spec.heads);
+  config.set("model.mlp_dim", spec.mlp_dim);
+  config.set("model.patch", spec.patch);
+  if (config.get_string("data.augment") == "auto") {
+    const auto a = data::default_augment(train);
+    config.set("data.augment", a.enabled() ? "on" : "off");
+  }
+  if (config.get_string("channels_last") == "auto") {
+    const bool conv = spec.name == "cnn" || spec.name == "resnet18";
+    config.set("channels_last", conv && config.get_string("device") == "cpu" ? "on" : "off");
+  }
+  if (config.get_int("threads") == 0) config.set("threads", config::thread_count(config));
+}
+
+data::Split make_job_split(const config::Config& config, const JobData& job) {
+  data::SplitOptions o;
+  o.num_available = job.data.train.size();
+  o.pool_size = config.get_int("data.pool_size");
+  o.num_models = config.get_int("split.models");
+  o.ref_size = config.get_int("data.ref_size");
+  o.seed = static_cast<uint64_t>(config.get_int("split.seed"));
+  return data::make_split(o);
+}
+
+std::string model_hash(const config::Config& resolved, const JobData& job, const std::string& parent) {
+  Hasher h;
+  h.update(fmt::format("cwrf-model-v{}\n", kArtifactFormat));
+  h.update(resolved.canonical_text()).update("\n").update(job.fingerprint).update("\n").update(parent);
+  return h.digest();
+}
+
+std::string model_dir_name(const config::Config& resolved, const JobData& job, const std::string& parent) {
+  return fmt::format("{}-{}-m{}-{}", resolved.get_string("model.name"), resolved.get_string("defense.name"),
+                     resolved.get_int("split.model"), model_hash(resolved, job, parent).substr(0, 16));
+}
+
+TrainJobResult run_train_job(config::Config config, const fs::path& out_root, const JobCallbacks& callbacks,
+                             const JobData* preloaded) {
+  auto log = [&](const std::string& line) {
+    if (callbacks.log) callbacks.log(line);
+  };
+  const torch::Device device = resolve_device(config);
+  JobData loaded;
+  if (preloaded == nullptr) loaded = load_job_data(config);
+  const JobData& job = preloaded != nullptr ? *preloaded : loaded;
+  resolve_config(config, job);
+  // The objective resolves its own defaults into the config, so build it before hashing.
+  std::unique_ptr<Objective> objective = make_objective(config);
+
+  const std::string hash = model_hash(config, job);
+  const fs::path final_dir = out_root / model_dir_name(config, job);
+  TrainJobResult result;
+  result.dir = final_dir;
+  if (is_complete_model_dir(final_dir)) {
+    result.reused = true;
+    result.metrics = nlohmann::json::parse(read_file(final_dir / "metrics.json"));
+    log(fmt::format("found finished model {}", final_dir.string()));
+    return result;
+  }
+  remove_stale_staging_dirs(out_root);
+  apply_thread_count(config.get_int("threads"));
+
+  // Data: this model's members, its reference set, the test set.
+  const data::Split split = make_job_split(config, job);
+  const int64_t k = config.get_int("split.model");
+  const torch::Tensor train_rows = data::train_indices(split, k);
+  const torch::Tensor ref_rows = split.reference.at(k);
+  torch::Tensor test_rows;
+  const int64_t test_size = config.get_int("data.test_size");
+  if (test_size < job.data.test.size()) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(
+        derive_seed(static_cast<uint64_t>(config.get_int("split.seed")), SeedDomain::kTestSubset));
+    test_rows = std::get<0>(torch::randperm(job.data.test.size(), gen, torch::kLong).slice(0, 0, test_size).sort());
+  }
+  auto to_device = [&](data::Prepared p) {
+    p.inputs = p.inputs.to(device);
+    p.labels = p.labels.to(device);
+    return p;
+  };
+  const data::Prepared members = to_device(data::prepare(job.data.train, train_rows, job.normalization));
+  const data::Prepared test = to_device(data::prepare(job.data.test, test_rows, job.normalization));
+  const data::Prepared reference = to_device(data::prepare(job.data.train, ref_rows, job.normalization));
+
+  // Model and θ_vn.
+  const models::ModelSpec spec = full_spec(config, job.data.train);
+  const uint64_t seed = static_cast<uint64_t>(config.get_int("seed"));
+  torch::manual_seed(derive_seed(seed, SeedDomain::kModelInit));
+  models::ClassifierPtr model = models::make_model(spec);
+  model->to(device);
+
+  const fs::path staging = make_staging_dir(final_dir);
+  try {
+    nlohmann::json manifest = {{"format", kArtifactFormat},
+                               {"cwrf_version", CWRF_VERSION},
+                               {"kind", "trained"},
+                               {"hash", hash},
+                               {"parent", nullptr},
+                               {"data_fingerprint", job.fingerprint},
+                               {"model", spec_json(spec)},
+                               {"config", config.to_json()}};
+    write_file_atomic(staging / "manifest.json", manifest.dump(2) + "\n");
+    write_file_atomic(staging / "config.toml", config.to_toml());
+    save_tensors(staging / "init.pt", model_state(*model));
+    save_npy(staging / "train_indices.npy", train_rows);
+    save_npy(staging / "reference_indices.npy", ref_rows);
+    save_npy(staging / "pool.npy", split.pool);
+    save_npy(staging / "keep.npy", split.keep);
+    nlohmann::json membership = {{"model", k},
+                                 {"models", config.get_int("split.models")},
+                                 {"split_seed", config.get_int("split.seed")},
+                                 {"pool_size", split.pool.size(0)},
+                                 {"train_size", train_rows.size(0)},
+                                 {"reference_size", ref_rows.size(0)},
+                                 {"test_size", test.size()},
+                                 {"pool_hash", content_hash(split.pool)},
+                                 {"keep_hash", content_hash(split.keep)}};
+    write_file_atomic(staging / "membership.json", membership.dump(2) + "\n");
+
+    TrainOptions options = config::train_options(config);
+    options.data_seed = derive_seed(seed, SeedDomain::kDataOrder);
+    options.augment = augment_options(config, job.data.train);
+    options.channels_last = config.get_string("channels_last") == "on";
+
+    std::ofstream log_file(staging / "log.jsonl");
+    TrainCallbacks train_callbacks = callbacks.train;
+    train_callbacks.on_epoch = [&](const EpochRecord& r) {
+      log_file << json_line(r) << "\n" << std::flush;
+      if (!log_file) throw Error(fmt::format("cannot write {}", (staging / "log.jsonl").string()));
+      if (callbacks.train.on_epoch) callbacks.train.on_epoch(r);
+    };
+    std::unique_ptr<StepStrategy> step = make_standard_step();
+    log(fmt::format("training {} ({} parameters) with {} on {} {} images, {} epochs, {} threads", spec.name,
+                    models::count_parameters(*model), objective->name(), members.size(), job.data.train.name,
+                    options.epochs, torch::get_num_threads()));
+    const TrainResult trained = train_model(*model, members, &test, *objective, *step, options, nullptr, train_callbacks);
+    log_file.close();
+
+    save_tensors(staging / "final.pt", model_state(*model));
+    const EvalResult on_train = evaluate(*model, members, options.eval_batch_size, options.channels_last);
+    const EvalResult on_test = evaluate(*model, test, options.eval_batch_size, options.channels_last);
+    const EvalResult on_ref = evaluate(*model, reference, options.eval_batch_size, options.channels_last);
+    result.metrics = {{"test_acc", on_test.accuracy},
+                      {"test_loss", on_test.loss},
+                      {"train_acc", on_train.accuracy},
+                      {"train_loss", on_train.loss},
+                      {"reference_acc", on_ref.accuracy},
+                      {"reference_loss", on_ref.loss},
+                      {"epochs", options.epochs},
+                      {"train_size", members.size()},
+                      {"test_size", test.size()},
+                      {"train_seconds", trained.seconds},
+                      {"images_per_second", trained.seconds > 0 ? members.size() * options.epochs / trained.seconds : 0.0},
+                      {"threads", torch::get_num_threads()}};
+    write_file_atomic(staging / "metrics.json", result.metrics.dump(2) + "\n");
+    publish_dir(staging, final_dir);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    throw;
+  }
+  return result;
+}
+
+}  // namespace cwrf::train

@@ -1,0 +1,67 @@
+// The training loop shared by training from scratch and CWRF's fine-tuning: seeded
+// batches, an objective, a gradient step strategy, masked Adam, a per-step cosine
+// schedule, per-epoch evaluation and callbacks for logs and progress.
+#pragma once
+
+#include "cwrf/data/batches.h"
+#include "cwrf/models/classifier.h"
+#include "cwrf/train/adam.h"
+#include "cwrf/train/objective.h"
+#include "cwrf/train/step.h"
+#include "cwrf/weights/mask.h"
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace cwrf::train {
+
+struct TrainOptions {
+  int64_t epochs = 100;         // paper: 100 from scratch, 40 for CWRF fine-tuning
+  int64_t batch_size = 256;
+  double lr = 1e-3;             // initial learning rate (paper Sec. 5.1)
+  std::string schedule = "cosine";
+  AdamOptions adam;             // β (0.9, 0.999), weight decay 5e-4
+  uint64_t data_seed = 0;       // batch order and augmentation
+  data::AugmentOptions augment;
+  int64_t eval_every = 1;       // evaluate the test set every n epochs (0: only at the end)
+  int64_t eval_batch_size = 1024;
+  bool channels_last = false;   // 4-D inputs and conv weights in NHWC (faster oneDNN convolutions)
+};
+
+struct EpochRecord {
+  int64_t epoch = 0;  // 1-based
+  double lr = 0.0;    // at the epoch's first step
+  double train_loss = 0.0;  // running mean of the objective over the epoch's batches (train mode)
+  double train_acc = 0.0;   // running accuracy over the epoch's batches (train mode)
+  double test_loss = std::numeric_limits<double>::quiet_NaN();
+  double test_acc = std::numeric_limits<double>::quiet_NaN();
+  double seconds = 0.0;     // wall time of the epoch, evaluation included
+};
+
+struct TrainCallbacks {
+  std::function<void(const EpochRecord&)> on_epoch;
+  // (epoch 0-based, batch 0-based, batches per epoch, running loss)
+  std::function<void(int64_t, int64_t, int64_t, double)> on_batch;
+};
+
+struct TrainResult {
+  std::vector<EpochRecord> history;
+  double seconds = 0.0;
+};
+
+// Trains `model` in place on `train_set`. `test_set` may be null. `trainable` (may be
+// null or empty) restricts which weight entries move (CWRF freezing, Eq. 7).
+TrainResult train_model(models::Classifier& model, const data::Prepared& train_set, const data::Prepared* test_set,
+                        Objective& objective, StepStrategy& step, const TrainOptions& options,
+                        const weights::WeightMask* trainable = nullptr, const TrainCallbacks& callbacks = {});
+
+// Converts 4-D parameters to channels-last in place (nn::Module::to has no memory-format
+// overload in LibTorch 1.13).
+void to_channels_last(torch::nn::Module& model);
+
+std::vector<NamedParameter> named_trainable_parameters(torch::nn::Module& model);
+
+}  // namespace cwrf::train
