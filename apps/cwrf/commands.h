@@ -27,5 +27,6 @@ config::Config build_config(const ConfigInputs& inputs);
 // Registration of each subcommand; the callback runs it and sets the exit code.
 void register_train_command(CLI::App& app, int& exit_code);
 void register_config_command(CLI::App& app, int& exit_code);
+void register_bench_command(CLI::App& app, int& exit_code);
 
 }  // namespace cwrf::app

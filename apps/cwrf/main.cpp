@@ -7,6 +7,8 @@
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
 
+#include <malloc.h>
+
 #include <iostream>
 
 namespace {
@@ -17,6 +19,11 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Keep activation-sized buffers (tens of MB) in the heap instead of returning them to the
+  // kernel after every step: otherwise each training step faults them in again (over a
+  // million page faults per short CNN benchmark; 1.2-1.4x slower, docs/performance.md).
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   CLI::App app{"cwrf: find the few weights that carry a network's membership-privacy risk, rewind and freeze them,\n"
                "fine-tune the rest with a privacy-preserving objective, and measure it with LiRA and RMIA."};
   app.set_version_flag("--version", std::string("cwrf ") + CWRF_VERSION);
@@ -24,6 +31,7 @@ int main(int argc, char** argv) {
   int exit_code = 1;
   cwrf::app::register_train_command(app, exit_code);
   cwrf::app::register_config_command(app, exit_code);
+  cwrf::app::register_bench_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -124,3 +124,25 @@ TEST(Split, SizesHelpers) {
 
 }  // namespace
 }  // namespace cwrf::data
+
+namespace cwrf::data {
+namespace {
+
+TEST(Split, ValidationSetIsOutsideThePoolAndEveryReferenceSet) {
+  SplitOptions o;
+  o.num_available = 1000;
+  o.pool_size = 400;
+  o.num_models = 4;
+  o.ref_size = 100;
+  o.val_size = 150;
+  const Split s = make_split(o);
+  ASSERT_EQ(s.validation.size(0), 150);
+  EXPECT_FALSE(torch::isin(s.validation, s.pool).any().item<bool>());
+  for (const auto& ref : s.reference) EXPECT_FALSE(torch::isin(s.validation, ref).any().item<bool>());
+  EXPECT_EQ(std::get<0>(torch::_unique(s.validation)).size(0), 150);
+  o.val_size = 501;  // 400 + 100 + 501 > 1000
+  EXPECT_THROW(make_split(o), Error);
+}
+
+}  // namespace
+}  // namespace cwrf::data

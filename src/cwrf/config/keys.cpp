@@ -26,6 +26,7 @@ Schema build_schema() {
       {"data.cifar100_labels", Type::String, "fine", "CIFAR-100 label kind", {"fine", "coarse"}},
       {"data.train_size", Type::Int, 0, "training points per model (0: the dataset's Table 4 preset)"},
       {"data.ref_size", Type::Int, 0, "reference (non-member) points per model (0: preset)"},
+      {"data.val_size", Type::Int, 0, "validation points outside the pool and every reference set, for sweeps (0: none)"},
       {"data.pool_size", Type::Int, 0, "points shared by the K models (0: train_size*K/floor(K/2), or train_size if K=1)"},
       {"data.test_size", Type::Int, 0, "test points used (0: the whole official test set)"},
       {"data.augment", Type::String, "auto", "crop+flip augmentation (auto: on for 32x32 images)", {"auto", "on", "off"}},

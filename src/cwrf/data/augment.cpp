@@ -44,11 +44,12 @@ torch::Tensor augment(const torch::Tensor& batch, const AugmentOptions& options,
                              .expand({b, c, h, w + 2 * p});
     torch::Tensor cols =
         (left.view({b, 1, 1, 1}) + torch::arange(w, long_options).view({1, 1, 1, w})).expand({b, c, h, w});
-    out = padded.gather(2, rows).gather(3, cols);
+    // Offsets are drawn on the CPU generator (same stream on any device), then moved.
+    out = padded.gather(2, rows.to(batch.device())).gather(3, cols.to(batch.device()));
   }
   if (options.flip) {
     torch::Tensor coin = torch::rand({b}, generator, torch::TensorOptions().dtype(torch::kFloat32)) < 0.5;
-    out = torch::where(coin.view({b, 1, 1, 1}), out.flip({3}), out);
+    out = torch::where(coin.view({b, 1, 1, 1}).to(batch.device()), out.flip({3}), out);
   }
   return out;
 }

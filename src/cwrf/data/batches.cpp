@@ -75,8 +75,10 @@ std::optional<Batch> BatchLoader::next() {
   Batch batch;
   batch.positions = order_.narrow(0, cursor_, take);
   cursor_ += take;
-  batch.inputs = data_.inputs.index_select(0, batch.positions);
-  batch.labels = data_.labels.index_select(0, batch.positions);
+  // The order lives on the CPU (its generator is a CPU one); the data may be on a GPU.
+  const torch::Tensor rows = batch.positions.to(data_.inputs.device());
+  batch.inputs = data_.inputs.index_select(0, rows);
+  batch.labels = data_.labels.index_select(0, rows.to(data_.labels.device()));
   if (options_.augment.enabled() && batch.inputs.dim() == 4)
     batch.inputs = augment(batch.inputs, options_.augment, generator_);
   return batch;

@@ -25,16 +25,18 @@ Split make_split(const SplitOptions& options) {
   const int64_t n = options.num_available;
   const int64_t p = options.pool_size;
   const int64_t r = options.ref_size;
+  const int64_t v = options.val_size;
   if (k < 1) throw Error(fmt::format("split.models must be >= 1 (got {})", k));
   if (n < 1) throw Error(fmt::format("split: the training file has no rows ({})", n));
   if (p < 1) throw Error(fmt::format("data.pool_size must be >= 1 (got {})", p));
   if (r < 0) throw Error(fmt::format("data.ref_size must be >= 0 (got {})", r));
+  if (v < 0) throw Error(fmt::format("data.val_size must be >= 0 (got {})", v));
   if (p > n)
     throw Error(fmt::format("data.pool_size = {} exceeds the {} rows of the training file", p, n));
-  if (p + r > n)
-    throw Error(fmt::format("data.pool_size + data.ref_size = {} + {} = {} exceeds the {} rows of the training file "
-                            "(reference points come from outside the pool)",
-                            p, r, p + r, n));
+  if (p + r + v > n)
+    throw Error(fmt::format("data.pool_size + data.ref_size + data.val_size = {} + {} + {} = {} exceeds the {} rows "
+                            "of the training file (reference and validation points come from outside the pool)",
+                            p, r, v, p + r + v, n));
 
   const auto long_options = torch::TensorOptions().dtype(torch::kInt64);
   auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
@@ -42,6 +44,8 @@ Split make_split(const SplitOptions& options) {
   torch::Tensor perm = torch::randperm(n, generator, long_options);
   split.pool = perm.narrow(0, 0, p).clone();
   split.reserve = perm.narrow(0, p, n - p).clone();
+  split.validation = std::get<0>(split.reserve.narrow(0, 0, v).sort());
+  const torch::Tensor reference_source = split.reserve.narrow(0, v, n - p - v);
 
   // docs/ALGORITHMS.md §4 (LiRA's train.py): U ~ Uniform(K, P), keep = argsort(U, axis=0) < K/2.
   // Each column of the argsort is a permutation of 0..K-1, so every pool point is IN for exactly
@@ -51,12 +55,12 @@ Split make_split(const SplitOptions& options) {
 
   // Each model's reference set has its own stream, seeded from (seed, model): adding models
   // to an experiment leaves the existing models' reference sets unchanged.
-  const int64_t reserve_size = n - p;
+  const int64_t reserve_size = reference_source.size(0);
   for (int64_t model = 0; model < k; ++model) {
     auto model_generator = at::make_generator<at::CPUGeneratorImpl>(
         derive_seed(options.seed, SeedDomain::kReferenceSet, static_cast<uint64_t>(model)));
     torch::Tensor pick = torch::randperm(reserve_size, model_generator, long_options).narrow(0, 0, r);
-    split.reference.push_back(std::get<0>(split.reserve.index_select(0, pick).sort()));
+    split.reference.push_back(std::get<0>(reference_source.index_select(0, pick).sort()));
   }
   return split;
 }

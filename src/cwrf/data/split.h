@@ -5,7 +5,9 @@
 // models (K >= 2; K = 1 trains on the whole pool). Each model also gets a reference set
 // (non-members for CWRF's PVE and for PAST) drawn from the training-file points outside
 // the pool, so it is disjoint from its training set and from every attacked point. The
-// test set is the official test file.
+// test set is the official test file. An optional validation set, also outside the pool and
+// disjoint from every reference set, serves hyper-parameter sweeps, so that choosing a
+// defense's settings never looks at attacked members or non-members.
 #pragma once
 
 #include <torch/types.h>
@@ -21,6 +23,7 @@ struct SplitOptions {
   int64_t pool_size = 0;      // P
   int64_t num_models = 1;     // K
   int64_t ref_size = 0;       // reference points per model
+  int64_t val_size = 0;       // validation points (for hyper-parameter sweeps), shared by all models
   uint64_t seed = 0;          // the split seed, shared by all K models
 };
 
@@ -28,7 +31,8 @@ struct Split {
   torch::Tensor pool;                   // int64 [P]: training-file rows
   torch::Tensor keep;                   // bool [K, P]: keep[k][j] = pool[j] trains model k
   torch::Tensor reserve;                // int64: training-file rows outside the pool
-  std::vector<torch::Tensor> reference; // K x int64 [ref_size], each a subset of reserve
+  torch::Tensor validation;             // int64 [val_size]: the first rows of reserve; in no reference set
+  std::vector<torch::Tensor> reference; // K x int64 [ref_size], each a subset of reserve minus validation
 };
 
 // Throws Error naming the option when the sizes cannot fit (pool + ref_size > num_available, K < 1, ...).

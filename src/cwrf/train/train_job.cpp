@@ -118,10 +118,12 @@ void resolve_config(config::Config& config, const JobData& job) {
   int64_t pool = config.get_int("data.pool_size");
   if (pool < 0) throw Error("config key 'data.pool_size' must be >= 0");
   if (pool == 0) pool = data::pool_size_for(train_size, models);
-  if (pool + ref_size > train.size())
-    throw Error(fmt::format("the split needs data.pool_size ({}) + data.ref_size ({}) = {} training points, but {} "
-                            "has {}; lower data.train_size or data.ref_size",
-                            pool, ref_size, pool + ref_size, train.name, train.size()));
+  const int64_t val_size = config.get_int("data.val_size");
+  if (val_size < 0) throw Error("config key 'data.val_size' must be >= 0");
+  if (pool + ref_size + val_size > train.size())
+    throw Error(fmt::format("the split needs data.pool_size ({}) + data.ref_size ({}) + data.val_size ({}) = {} "
+                            "training points, but {} has {}; lower data.train_size, data.ref_size or data.val_size",
+                            pool, ref_size, val_size, pool + ref_size + val_size, train.name, train.size()));
   config.set("data.train_size", train_size);
   config.set("data.ref_size", ref_size);
   config.set("data.pool_size", pool);
@@ -153,6 +155,7 @@ data::Split make_job_split(const config::Config& config, const JobData& job) {
   o.pool_size = config.get_int("data.pool_size");
   o.num_models = config.get_int("split.models");
   o.ref_size = config.get_int("data.ref_size");
+  o.val_size = config.get_int("data.val_size");
   o.seed = static_cast<uint64_t>(config.get_int("split.seed"));
   return data::make_split(o);
 }
@@ -246,6 +249,7 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
                                  {"pool_size", split.pool.size(0)},
                                  {"train_size", train_rows.size(0)},
                                  {"reference_size", ref_rows.size(0)},
+                                 {"validation_size", split.validation.size(0)},
                                  {"test_size", test.size()},
                                  {"pool_hash", content_hash(split.pool)},
                                  {"keep_hash", content_hash(split.keep)}};
@@ -267,13 +271,18 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
     log(fmt::format("training {} ({} parameters) with {} on {} {} images, {} epochs, {} threads", spec.name,
                     models::count_parameters(*model), objective->name(), members.size(), job.data.train.name,
                     options.epochs, torch::get_num_threads()));
-    const TrainResult trained = train_model(*model, members, &test, *objective, *step, options, nullptr, train_callbacks);
+    const TrainResult trained = train_model(*model, {&members, &test, &reference}, *objective, *step, options, nullptr, train_callbacks);
     log_file.close();
 
     save_tensors(staging / "final.pt", model_state(*model));
     const EvalResult on_train = evaluate(*model, members, options.eval_batch_size, options.channels_last);
     const EvalResult on_test = evaluate(*model, test, options.eval_batch_size, options.channels_last);
     const EvalResult on_ref = evaluate(*model, reference, options.eval_batch_size, options.channels_last);
+    std::optional<EvalResult> on_val;
+    if (split.validation.size(0) > 0) {
+      const data::Prepared validation = to_device(data::prepare(job.data.train, split.validation, job.normalization));
+      on_val = evaluate(*model, validation, options.eval_batch_size, options.channels_last);
+    }
     result.metrics = {{"test_acc", on_test.accuracy},
                       {"test_loss", on_test.loss},
                       {"train_acc", on_train.accuracy},
@@ -286,6 +295,10 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
                       {"train_seconds", trained.seconds},
                       {"images_per_second", trained.seconds > 0 ? members.size() * options.epochs / trained.seconds : 0.0},
                       {"threads", torch::get_num_threads()}};
+    if (on_val) {
+      result.metrics["val_acc"] = on_val->accuracy;
+      result.metrics["val_loss"] = on_val->loss;
+    }
     write_file_atomic(staging / "metrics.json", result.metrics.dump(2) + "\n");
     publish_dir(staging, final_dir);
   } catch (...) {

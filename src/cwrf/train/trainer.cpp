@@ -1,5 +1,6 @@
 #include "cwrf/train/trainer.h"
 
+#include "cwrf/common/error.h"
 #include "cwrf/train/evaluate.h"
 #include "cwrf/train/schedule.h"
 
@@ -11,8 +12,12 @@ namespace cwrf::train {
 
 void to_channels_last(torch::nn::Module& model) {
   torch::NoGradGuard no_grad;
+  // A copy with channels-last strides, as PyTorch's Module.to(memory_format=...) makes:
+  // contiguous(ChannelsLast) would leave a [C_out, 1, k, k] weight untouched (its NCHW
+  // strides already pass as channels-last), and the first conv block would then run in NCHW.
   for (auto& p : model.parameters())
-    if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+    if (p.dim() == 4)
+      p.set_data(p.data().to(p.options(), /*non_blocking=*/false, /*copy=*/true, at::MemoryFormat::ChannelsLast));
 }
 
 std::vector<NamedParameter> named_trainable_parameters(torch::nn::Module& model) {
@@ -22,10 +27,13 @@ std::vector<NamedParameter> named_trainable_parameters(torch::nn::Module& model)
   return out;
 }
 
-TrainResult train_model(models::Classifier& model, const data::Prepared& train_set, const data::Prepared* test_set,
-                        Objective& objective, StepStrategy& step, const TrainOptions& options,
-                        const weights::WeightMask* trainable, const TrainCallbacks& callbacks) {
+TrainResult train_model(models::Classifier& model, const TrainSets& sets, Objective& objective, StepStrategy& step,
+                        const TrainOptions& options, const weights::WeightMask* trainable,
+                        const TrainCallbacks& callbacks) {
   using Clock = std::chrono::steady_clock;
+  if (sets.members == nullptr || sets.members->size() == 0) throw Error("train_model: the training set is empty");
+  const data::Prepared& train_set = *sets.members;
+  const data::Prepared* test_set = sets.test;
   const auto started = Clock::now();
   if (options.channels_last) to_channels_last(model);
 
@@ -44,6 +52,7 @@ TrainResult train_model(models::Classifier& model, const data::Prepared& train_s
   ObjectiveContext context;
   context.model = &model;
   context.members = &train_set;
+  context.non_members = sets.reference;
   context.num_classes = train_set.num_classes;
   context.epochs = options.epochs;
   context.steps_per_epoch = steps_per_epoch;

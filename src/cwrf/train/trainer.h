@@ -52,11 +52,20 @@ struct TrainResult {
   double seconds = 0.0;
 };
 
-// Trains `model` in place on `train_set`. `test_set` may be null. `trainable` (may be
-// null or empty) restricts which weight entries move (CWRF freezing, Eq. 7).
-TrainResult train_model(models::Classifier& model, const data::Prepared& train_set, const data::Prepared* test_set,
-                        Objective& objective, StepStrategy& step, const TrainOptions& options,
-                        const weights::WeightMask* trainable = nullptr, const TrainCallbacks& callbacks = {});
+// The sets a training run sees. Only `members` is trained on; `test` is evaluated per
+// epoch; `reference` (the model's held-out non-members) is offered to objectives that need
+// one (PAST). Optional sets may be null.
+struct TrainSets {
+  const data::Prepared* members = nullptr;
+  const data::Prepared* test = nullptr;
+  const data::Prepared* reference = nullptr;
+};
+
+// Trains `model` in place. `trainable` (may be null or empty) restricts which weight
+// entries move (CWRF freezing, Eq. 7).
+TrainResult train_model(models::Classifier& model, const TrainSets& sets, Objective& objective, StepStrategy& step,
+                        const TrainOptions& options, const weights::WeightMask* trainable = nullptr,
+                        const TrainCallbacks& callbacks = {});
 
 // Converts 4-D parameters to channels-last in place (nn::Module::to has no memory-format
 // overload in LibTorch 1.13).

@@ -1,0 +1,79 @@
+// The cwrf program as a user meets it: help, errors as one line with a non-zero exit,
+// and a tiny training run end to end.
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+#include <sys/wait.h>
+
+namespace cwrf {
+namespace {
+
+struct Invocation {
+  int status = -1;
+  std::string out;  // stdout and stderr
+};
+
+Invocation run_cwrf(const std::string& args) {
+  Invocation r;
+  const std::string command = std::string(CWRF_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(Cli, HelpListsTheCommands) {
+  const Invocation r = run_cwrf("--help");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("train"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("config"), std::string::npos) << r.out;
+}
+
+TEST(Cli, UnknownKeyIsOneLineAndExitOne) {
+  const Invocation r = run_cwrf("train --set modle.width=3");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.rfind("cwrf: error: unknown config key 'modle.width'", 0), 0u) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(Cli, BadValueAndMissingDataAreNamed) {
+  EXPECT_NE(run_cwrf("train --epochs many").out.find("'epochs' must be an integer"), std::string::npos);
+  cwrf::testing::TempDir dir;
+  const Invocation r = run_cwrf("train --set data.name=idx --set data.path=" + dir.path().string() + " --out " +
+                         (dir / "runs").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("train-images-idx3-ubyte.gz"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ConfigKeysListsEveryKey) {
+  const Invocation r = run_cwrf("config keys");
+  EXPECT_EQ(r.status, 0);
+  for (const char* key : {"data.name", "model.width", "epochs", "lr", "defense.name", "split.models", "threads"})
+    EXPECT_NE(r.out.find(key), std::string::npos) << key;
+}
+
+TEST(Cli, TrainsATinyModelAndReusesIt) {
+  cwrf::testing::TempDir dir;
+  cwrf::testing::write_synthetic_idx_dataset(dir / "data", 300, 60, 8, 3);
+  const std::string args = "train --set data.name=idx --set data.path=" + (dir / "data").string() +
+                           " --set data.train_size=100 --set data.ref_size=20 --epochs 1 --set batch_size=50"
+                           " --set model.width=4 --threads 1 --out " + (dir / "runs").string();
+  const Invocation first = run_cwrf(args);
+  ASSERT_EQ(first.status, 0) << first.out;
+  EXPECT_NE(first.out.find("test_acc "), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("model: "), std::string::npos) << first.out;
+  const Invocation second = run_cwrf(args);
+  ASSERT_EQ(second.status, 0) << second.out;
+  EXPECT_NE(second.out.find("existing model, not retrained"), std::string::npos) << second.out;
+}
+
+}  // namespace
+}  // namespace cwrf
