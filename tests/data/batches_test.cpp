@@ -158,3 +158,54 @@ TEST(BatchPrepare, OutOfRangeRowsAreAnError) {
 
 }  // namespace
 }  // namespace cwrf::data
+
+namespace cwrf::data {
+namespace {
+
+TEST(PoissonBatchLoader, RateStepsAndDeterminism) {
+  Prepared p;
+  p.inputs = torch::arange(1000, torch::kFloat32).view({1000, 1, 1, 1});
+  p.labels = torch::zeros({1000}, torch::kInt64);
+  p.indices = torch::arange(1000);
+  LoaderOptions o;
+  o.batch_size = 100;
+  o.seed = 7;
+  PoissonBatchLoader loader(p, o);
+  EXPECT_DOUBLE_EQ(loader.sampling_rate(), 0.1);
+  EXPECT_EQ(loader.num_batches(), 10);
+  int64_t steps = 0, total = 0;
+  std::vector<torch::Tensor> first;
+  while (auto b = loader.next()) {
+    ++steps;
+    total += b->labels.size(0);
+    first.push_back(b->positions);
+    // Rows are distinct within a batch and the inputs are those rows.
+    EXPECT_TRUE(torch::equal(b->inputs.view({-1}), b->positions.to(torch::kFloat32)));
+  }
+  EXPECT_EQ(steps, 10);
+  EXPECT_NEAR(total, 1000, 200);  // Binomial(10 x 1000, 0.1): sd ~ 30
+  loader.start_epoch(0);
+  for (const auto& pos : first) EXPECT_TRUE(torch::equal(loader.next()->positions, pos));
+  loader.start_epoch(1);
+  EXPECT_FALSE(torch::equal(loader.next()->positions, first[0]));
+}
+
+TEST(PoissonBatchLoader, EmptyBatchesAreBatchesWithZeroRows) {
+  Prepared p;
+  p.inputs = torch::zeros({2000, 1, 1, 1});
+  p.labels = torch::zeros({2000}, torch::kInt64);
+  p.indices = torch::arange(2000);
+  LoaderOptions o;
+  o.batch_size = 1;  // q = 1/2000: most batches are empty
+  PoissonBatchLoader loader(p, o);
+  int64_t empty = 0;
+  while (auto b = loader.next())
+    if (b->labels.size(0) == 0) {
+      ++empty;
+      EXPECT_EQ(b->inputs.size(0), 0);
+    }
+  EXPECT_GT(empty, 500);
+}
+
+}  // namespace
+}  // namespace cwrf::data

@@ -84,4 +84,37 @@ std::optional<Batch> BatchLoader::next() {
   return batch;
 }
 
+PoissonBatchLoader::PoissonBatchLoader(const Prepared& data, LoaderOptions options)
+    : data_(data), options_(std::move(options)), generator_(at::make_generator<at::CPUGeneratorImpl>(options_.seed)) {
+  if (options_.batch_size < 1)
+    throw Error(fmt::format("batch size must be >= 1 (got {})", options_.batch_size));
+  if (data_.size() < 1) throw Error("Poisson sampling needs a non-empty training set");
+  rate_ = std::min(1.0, static_cast<double>(options_.batch_size) / static_cast<double>(data_.size()));
+  start_epoch(0);
+}
+
+int64_t PoissonBatchLoader::num_batches() const {
+  return (data_.size() + options_.batch_size - 1) / options_.batch_size;
+}
+
+void PoissonBatchLoader::start_epoch(int64_t epoch) {
+  generator_ = at::make_generator<at::CPUGeneratorImpl>(
+      derive_seed(options_.seed, SeedDomain::kLoaderEpoch, static_cast<uint64_t>(epoch)));
+  step_ = 0;
+}
+
+std::optional<Batch> PoissonBatchLoader::next() {
+  if (step_ >= num_batches()) return std::nullopt;
+  ++step_;
+  torch::Tensor chosen = torch::rand({data_.size()}, generator_, torch::TensorOptions().dtype(torch::kFloat64)) < rate_;
+  Batch batch;
+  batch.positions = chosen.nonzero().view({-1});
+  const torch::Tensor rows = batch.positions.to(data_.inputs.device());
+  batch.inputs = data_.inputs.index_select(0, rows);
+  batch.labels = data_.labels.index_select(0, rows.to(data_.labels.device()));
+  if (options_.augment.enabled() && batch.inputs.dim() == 4 && batch.inputs.size(0) > 0)
+    batch.inputs = augment(batch.inputs, options_.augment, generator_);
+  return batch;
+}
+
 }  // namespace cwrf::data

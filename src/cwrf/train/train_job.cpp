@@ -182,8 +182,18 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
   if (preloaded == nullptr) loaded = load_job_data(config);
   const JobData& job = preloaded != nullptr ? *preloaded : loaded;
   resolve_config(config, job);
-  // The objective resolves its own defaults into the config, so build it before hashing.
+  // The objective and the step strategy resolve their own defaults into the config, so they
+  // are built before hashing. The split is cheap and fixes the member count the step needs.
   std::unique_ptr<Objective> objective = make_objective(config);
+  const data::Split split = make_job_split(config, job);
+  const int64_t k = config.get_int("split.model");
+  const torch::Tensor train_rows = data::train_indices(split, k);
+  StepContext step_context;
+  step_context.dataset_size = train_rows.size(0);
+  step_context.batch_size = config.get_int("batch_size");
+  step_context.epochs = config.get_int("epochs");
+  step_context.steps_per_epoch = (step_context.dataset_size + step_context.batch_size - 1) / step_context.batch_size;
+  std::unique_ptr<StepStrategy> step = make_step_strategy(config, step_context);
 
   const std::string hash = model_hash(config, job);
   const fs::path final_dir = out_root / model_dir_name(config, job);
@@ -199,9 +209,6 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
   apply_thread_count(config.get_int("threads"));
 
   // Data: this model's members, its reference set, the test set.
-  const data::Split split = make_job_split(config, job);
-  const int64_t k = config.get_int("split.model");
-  const torch::Tensor train_rows = data::train_indices(split, k);
   const torch::Tensor ref_rows = split.reference.at(k);
   torch::Tensor test_rows;
   const int64_t test_size = config.get_int("data.test_size");
@@ -267,7 +274,6 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
       if (!log_file) throw Error(fmt::format("cannot write {}", (staging / "log.jsonl").string()));
       if (callbacks.train.on_epoch) callbacks.train.on_epoch(r);
     };
-    std::unique_ptr<StepStrategy> step = make_standard_step();
     log(fmt::format("training {} ({} parameters) with {} on {} {} images, {} epochs, {} threads", spec.name,
                     models::count_parameters(*model), objective->name(), members.size(), job.data.train.name,
                     options.epochs, torch::get_num_threads()));
@@ -295,6 +301,7 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
                       {"train_seconds", trained.seconds},
                       {"images_per_second", trained.seconds > 0 ? members.size() * options.epochs / trained.seconds : 0.0},
                       {"threads", torch::get_num_threads()}};
+    for (const auto& [key, value] : step->report().items()) result.metrics[key] = value;
     if (on_val) {
       result.metrics["val_acc"] = on_val->accuracy;
       result.metrics["val_loss"] = on_val->loss;

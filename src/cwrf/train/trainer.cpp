@@ -45,7 +45,12 @@ TrainResult train_model(models::Classifier& model, const TrainSets& sets, Object
   loader_options.shuffle = true;
   loader_options.augment = options.augment;
   loader_options.seed = options.data_seed;
-  data::BatchLoader loader(train_set, loader_options);
+  std::unique_ptr<data::BatchSource> source;
+  if (step.poisson_sampling())
+    source = std::make_unique<data::PoissonBatchLoader>(train_set, loader_options);
+  else
+    source = std::make_unique<data::BatchLoader>(train_set, loader_options);
+  data::BatchSource& loader = *source;
 
   const int64_t steps_per_epoch = loader.num_batches();
   const int64_t total_steps = steps_per_epoch * options.epochs;

@@ -29,16 +29,26 @@ std::vector<config::Option> objective_options() {
   return merged;
 }
 
+namespace {
+
+const ObjectiveInfo& find_info(const std::string& name) {
+  for (const auto& info : objective_infos())
+    if (info.name == name) return info;
+  std::string known;
+  for (const auto& info : objective_infos()) known += (known.empty() ? "" : ", ") + info.name;
+  throw Error(fmt::format("unknown defense '{}'; known: {}", name, known));
+}
+
+}  // namespace
+
+std::unique_ptr<StepStrategy> make_step_strategy(config::Config& config, const StepContext& context) {
+  const ObjectiveInfo& info = find_info(config.get_string("defense"));
+  return info.make_step ? info.make_step(config, context) : make_standard_step();
+}
+
 std::unique_ptr<Objective> make_objective(config::Config& config) {
   const std::string name = config.get_string("defense");
-  const ObjectiveInfo* chosen = nullptr;
-  for (const auto& info : objective_infos())
-    if (info.name == name) chosen = &info;
-  if (chosen == nullptr) {
-    std::string known;
-    for (const auto& info : objective_infos()) known += (known.empty() ? "" : ", ") + info.name;
-    throw Error(fmt::format("unknown defense '{}'; known: {}", name, known));
-  }
+  const ObjectiveInfo* chosen = &find_info(name);
   std::set<std::string> own;
   for (const auto& o : chosen->options) own.insert(o.key);
   for (const auto& [key, value] : config.values())
