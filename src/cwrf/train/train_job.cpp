@@ -172,6 +172,123 @@ std::string model_dir_name(const config::Config& resolved, const JobData& job, c
                      resolved.get_int("split.model"), model_hash(resolved, job, parent).substr(0, 16));
 }
 
+models::ModelSpec model_spec_for(const config::Config& resolved, const JobData& job) {
+  return full_spec(resolved, job.data.train);
+}
+
+ModelSets prepare_model_sets(const config::Config& config, const JobData& job, torch::Device device) {
+  ModelSets sets;
+  sets.split = make_job_split(config, job);
+  sets.model_index = config.get_int("split.model");
+  sets.train_rows = data::train_indices(sets.split, sets.model_index);
+  sets.reference_rows = sets.split.reference.at(sets.model_index);
+  const int64_t test_size = config.get_int("data.test_size");
+  if (test_size < job.data.test.size()) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(
+        derive_seed(static_cast<uint64_t>(config.get_int("split.seed")), SeedDomain::kTestSubset));
+    sets.test_rows = std::get<0>(torch::randperm(job.data.test.size(), gen, torch::kLong).slice(0, 0, test_size).sort());
+  }
+  auto on_device = [&](data::Prepared p) {
+    p.inputs = p.inputs.to(device);
+    p.labels = p.labels.to(device);
+    return p;
+  };
+  sets.members = on_device(data::prepare(job.data.train, sets.train_rows, job.normalization));
+  sets.test = on_device(data::prepare(job.data.test, sets.test_rows, job.normalization));
+  sets.reference = on_device(data::prepare(job.data.train, sets.reference_rows, job.normalization));
+  if (sets.split.validation.size(0) > 0)
+    sets.validation = on_device(data::prepare(job.data.train, sets.split.validation, job.normalization));
+  return sets;
+}
+
+StepContext step_context_for(const config::Config& config, int64_t members, int64_t epochs) {
+  StepContext context;
+  context.dataset_size = members;
+  context.batch_size = config.get_int("batch_size");
+  context.epochs = epochs;
+  context.steps_per_epoch = (members + context.batch_size - 1) / context.batch_size;
+  return context;
+}
+
+TrainOptions job_train_options(const config::Config& config, const JobData& job) {
+  TrainOptions options = config::train_options(config);
+  options.data_seed = derive_seed(static_cast<uint64_t>(config.get_int("seed")), SeedDomain::kDataOrder);
+  options.augment = augment_options(config, job.data.train);
+  options.channels_last = config.get_string("channels_last") == "on";
+  return options;
+}
+
+void write_membership_files(const fs::path& dir, const config::Config& config, const ModelSets& sets) {
+  save_npy(dir / "train_indices.npy", sets.train_rows);
+  save_npy(dir / "reference_indices.npy", sets.reference_rows);
+  save_npy(dir / "pool.npy", sets.split.pool);
+  save_npy(dir / "keep.npy", sets.split.keep);
+  nlohmann::json membership = {{"model", sets.model_index},
+                               {"models", config.get_int("split.models")},
+                               {"split_seed", config.get_int("split.seed")},
+                               {"pool_size", sets.split.pool.size(0)},
+                               {"train_size", sets.train_rows.size(0)},
+                               {"reference_size", sets.reference_rows.size(0)},
+                               {"validation_size", sets.split.validation.size(0)},
+                               {"test_size", sets.test.size()},
+                               {"pool_hash", content_hash(sets.split.pool)},
+                               {"keep_hash", content_hash(sets.split.keep)}};
+  write_file_atomic(dir / "membership.json", membership.dump(2) + "\n");
+}
+
+nlohmann::json make_manifest(const std::string& kind, const std::string& hash, const std::string& parent,
+                             const config::Config& config, const JobData& job, const models::ModelSpec& spec) {
+  return {{"format", kArtifactFormat},
+          {"cwrf_version", CWRF_VERSION},
+          {"kind", kind},
+          {"hash", hash},
+          {"parent", parent.empty() ? nlohmann::json(nullptr) : nlohmann::json(parent)},
+          {"data_fingerprint", job.fingerprint},
+          {"model", spec_json(spec)},
+          {"config", config.to_json()}};
+}
+
+nlohmann::json final_metrics(models::Classifier& model, const ModelSets& sets, const TrainOptions& options,
+                             const TrainResult& trained, const StepStrategy& step) {
+  const EvalResult on_train = evaluate(model, sets.members, options.eval_batch_size, options.channels_last);
+  const EvalResult on_test = evaluate(model, sets.test, options.eval_batch_size, options.channels_last);
+  const EvalResult on_ref = evaluate(model, sets.reference, options.eval_batch_size, options.channels_last);
+  nlohmann::json metrics = {
+      {"test_acc", on_test.accuracy},
+      {"test_loss", on_test.loss},
+      {"train_acc", on_train.accuracy},
+      {"train_loss", on_train.loss},
+      {"reference_acc", on_ref.accuracy},
+      {"reference_loss", on_ref.loss},
+      {"epochs", options.epochs},
+      {"train_size", sets.members.size()},
+      {"test_size", sets.test.size()},
+      {"train_seconds", trained.seconds},
+      {"images_per_second", trained.seconds > 0 ? sets.members.size() * options.epochs / trained.seconds : 0.0},
+      {"threads", torch::get_num_threads()}};
+  for (const auto& [key, value] : step.report().items()) metrics[key] = value;
+  if (sets.validation) {
+    const EvalResult on_val = evaluate(model, *sets.validation, options.eval_batch_size, options.channels_last);
+    metrics["val_acc"] = on_val.accuracy;
+    metrics["val_loss"] = on_val.loss;
+  }
+  return metrics;
+}
+
+EpochLog::EpochLog(const fs::path& path) : path_(path), out_(std::make_shared<std::ofstream>(path)) {
+  if (!*out_) throw Error(fmt::format("cannot create {}", path.string()));
+}
+
+TrainCallbacks EpochLog::wrap(const TrainCallbacks& callbacks) {
+  TrainCallbacks wrapped = callbacks;
+  wrapped.on_epoch = [out = out_, path = path_, inner = callbacks.on_epoch](const EpochRecord& r) {
+    *out << json_line(r) << "\n" << std::flush;
+    if (!*out) throw Error(fmt::format("cannot write {}", path.string()));
+    if (inner) inner(r);
+  };
+  return wrapped;
+}
+
 TrainJobResult run_train_job(config::Config config, const fs::path& out_root, const JobCallbacks& callbacks,
                              const JobData* preloaded) {
   auto log = [&](const std::string& line) {
@@ -185,15 +302,10 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
   // The objective and the step strategy resolve their own defaults into the config, so they
   // are built before hashing. The split is cheap and fixes the member count the step needs.
   std::unique_ptr<Objective> objective = make_objective(config);
-  const data::Split split = make_job_split(config, job);
-  const int64_t k = config.get_int("split.model");
-  const torch::Tensor train_rows = data::train_indices(split, k);
-  StepContext step_context;
-  step_context.dataset_size = train_rows.size(0);
-  step_context.batch_size = config.get_int("batch_size");
-  step_context.epochs = config.get_int("epochs");
-  step_context.steps_per_epoch = (step_context.dataset_size + step_context.batch_size - 1) / step_context.batch_size;
-  std::unique_ptr<StepStrategy> step = make_step_strategy(config, step_context);
+  const int64_t members_count =
+      data::train_indices(make_job_split(config, job), config.get_int("split.model")).size(0);
+  std::unique_ptr<StepStrategy> step =
+      make_step_strategy(config, step_context_for(config, members_count, config.get_int("epochs")));
 
   const std::string hash = model_hash(config, job);
   const fs::path final_dir = out_root / model_dir_name(config, job);
@@ -207,105 +319,30 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
   }
   remove_stale_staging_dirs(out_root);
   apply_thread_count(config.get_int("threads"));
-
-  // Data: this model's members, its reference set, the test set.
-  const torch::Tensor ref_rows = split.reference.at(k);
-  torch::Tensor test_rows;
-  const int64_t test_size = config.get_int("data.test_size");
-  if (test_size < job.data.test.size()) {
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(
-        derive_seed(static_cast<uint64_t>(config.get_int("split.seed")), SeedDomain::kTestSubset));
-    test_rows = std::get<0>(torch::randperm(job.data.test.size(), gen, torch::kLong).slice(0, 0, test_size).sort());
-  }
-  auto to_device = [&](data::Prepared p) {
-    p.inputs = p.inputs.to(device);
-    p.labels = p.labels.to(device);
-    return p;
-  };
-  const data::Prepared members = to_device(data::prepare(job.data.train, train_rows, job.normalization));
-  const data::Prepared test = to_device(data::prepare(job.data.test, test_rows, job.normalization));
-  const data::Prepared reference = to_device(data::prepare(job.data.train, ref_rows, job.normalization));
+  const ModelSets sets = prepare_model_sets(config, job, device);
 
   // Model and θ_vn.
   const models::ModelSpec spec = full_spec(config, job.data.train);
-  const uint64_t seed = static_cast<uint64_t>(config.get_int("seed"));
-  torch::manual_seed(derive_seed(seed, SeedDomain::kModelInit));
+  torch::manual_seed(derive_seed(static_cast<uint64_t>(config.get_int("seed")), SeedDomain::kModelInit));
   models::ClassifierPtr model = models::make_model(spec);
   model->to(device);
 
   const fs::path staging = make_staging_dir(final_dir);
   try {
-    nlohmann::json manifest = {{"format", kArtifactFormat},
-                               {"cwrf_version", CWRF_VERSION},
-                               {"kind", "trained"},
-                               {"hash", hash},
-                               {"parent", nullptr},
-                               {"data_fingerprint", job.fingerprint},
-                               {"model", spec_json(spec)},
-                               {"config", config.to_json()}};
-    write_file_atomic(staging / "manifest.json", manifest.dump(2) + "\n");
+    write_file_atomic(staging / "manifest.json", make_manifest("trained", hash, "", config, job, spec).dump(2) + "\n");
     write_file_atomic(staging / "config.toml", config.to_toml());
     save_tensors(staging / "init.pt", model_state(*model));
-    save_npy(staging / "train_indices.npy", train_rows);
-    save_npy(staging / "reference_indices.npy", ref_rows);
-    save_npy(staging / "pool.npy", split.pool);
-    save_npy(staging / "keep.npy", split.keep);
-    nlohmann::json membership = {{"model", k},
-                                 {"models", config.get_int("split.models")},
-                                 {"split_seed", config.get_int("split.seed")},
-                                 {"pool_size", split.pool.size(0)},
-                                 {"train_size", train_rows.size(0)},
-                                 {"reference_size", ref_rows.size(0)},
-                                 {"validation_size", split.validation.size(0)},
-                                 {"test_size", test.size()},
-                                 {"pool_hash", content_hash(split.pool)},
-                                 {"keep_hash", content_hash(split.keep)}};
-    write_file_atomic(staging / "membership.json", membership.dump(2) + "\n");
+    write_membership_files(staging, config, sets);
 
-    TrainOptions options = config::train_options(config);
-    options.data_seed = derive_seed(seed, SeedDomain::kDataOrder);
-    options.augment = augment_options(config, job.data.train);
-    options.channels_last = config.get_string("channels_last") == "on";
-
-    std::ofstream log_file(staging / "log.jsonl");
-    TrainCallbacks train_callbacks = callbacks.train;
-    train_callbacks.on_epoch = [&](const EpochRecord& r) {
-      log_file << json_line(r) << "\n" << std::flush;
-      if (!log_file) throw Error(fmt::format("cannot write {}", (staging / "log.jsonl").string()));
-      if (callbacks.train.on_epoch) callbacks.train.on_epoch(r);
-    };
+    const TrainOptions options = job_train_options(config, job);
+    EpochLog epoch_log(staging / "log.jsonl");
     log(fmt::format("training {} ({} parameters) with {} on {} {} images, {} epochs, {} threads", spec.name,
-                    models::count_parameters(*model), objective->name(), members.size(), job.data.train.name,
+                    models::count_parameters(*model), objective->name(), sets.members.size(), job.data.train.name,
                     options.epochs, torch::get_num_threads()));
-    const TrainResult trained = train_model(*model, {&members, &test, &reference}, *objective, *step, options, nullptr, train_callbacks);
-    log_file.close();
-
+    const TrainResult trained = train_model(*model, {&sets.members, &sets.test, &sets.reference}, *objective, *step,
+                                            options, nullptr, epoch_log.wrap(callbacks.train));
     save_tensors(staging / "final.pt", model_state(*model));
-    const EvalResult on_train = evaluate(*model, members, options.eval_batch_size, options.channels_last);
-    const EvalResult on_test = evaluate(*model, test, options.eval_batch_size, options.channels_last);
-    const EvalResult on_ref = evaluate(*model, reference, options.eval_batch_size, options.channels_last);
-    std::optional<EvalResult> on_val;
-    if (split.validation.size(0) > 0) {
-      const data::Prepared validation = to_device(data::prepare(job.data.train, split.validation, job.normalization));
-      on_val = evaluate(*model, validation, options.eval_batch_size, options.channels_last);
-    }
-    result.metrics = {{"test_acc", on_test.accuracy},
-                      {"test_loss", on_test.loss},
-                      {"train_acc", on_train.accuracy},
-                      {"train_loss", on_train.loss},
-                      {"reference_acc", on_ref.accuracy},
-                      {"reference_loss", on_ref.loss},
-                      {"epochs", options.epochs},
-                      {"train_size", members.size()},
-                      {"test_size", test.size()},
-                      {"train_seconds", trained.seconds},
-                      {"images_per_second", trained.seconds > 0 ? members.size() * options.epochs / trained.seconds : 0.0},
-                      {"threads", torch::get_num_threads()}};
-    for (const auto& [key, value] : step->report().items()) result.metrics[key] = value;
-    if (on_val) {
-      result.metrics["val_acc"] = on_val->accuracy;
-      result.metrics["val_loss"] = on_val->loss;
-    }
+    result.metrics = final_metrics(*model, sets, options, trained, *step);
     write_file_atomic(staging / "metrics.json", result.metrics.dump(2) + "\n");
     publish_dir(staging, final_dir);
   } catch (...) {

@@ -7,12 +7,16 @@
 #include "cwrf/config/config.h"
 #include "cwrf/data/dataset.h"
 #include "cwrf/data/split.h"
+#include "cwrf/train/step.h"
 #include "cwrf/train/trainer.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace cwrf::train {
@@ -37,6 +41,49 @@ data::Split make_job_split(const config::Config& config, const JobData& data);
 // data fingerprint, and `parent` (the hash of an upstream model, for fine-tuned models).
 std::string model_dir_name(const config::Config& resolved, const JobData& data, const std::string& parent = "");
 std::string model_hash(const config::Config& resolved, const JobData& data, const std::string& parent = "");
+
+// One model's data: its split, its members, its reference set, the test set, and the
+// validation set when the split has one, on the job's device.
+struct ModelSets {
+  data::Split split;
+  int64_t model_index = 0;
+  torch::Tensor train_rows, reference_rows, test_rows;  // rows of the training / test file
+  data::Prepared members, test, reference;
+  std::optional<data::Prepared> validation;
+};
+ModelSets prepare_model_sets(const config::Config& resolved, const JobData& data, torch::Device device);
+
+// The architecture the resolved config and the data's shape determine.
+models::ModelSpec model_spec_for(const config::Config& resolved, const JobData& data);
+
+// What the step strategy may need (members count, batch size, epochs of this run).
+StepContext step_context_for(const config::Config& resolved, int64_t members, int64_t epochs);
+
+// Training options from the config, with the job's derived seeds, augmentation and layout.
+TrainOptions job_train_options(const config::Config& resolved, const JobData& data);
+
+// membership.json and the .npy index files of a model directory.
+void write_membership_files(const std::filesystem::path& dir, const config::Config& resolved, const ModelSets& sets);
+
+// manifest.json content for a model directory.
+nlohmann::json make_manifest(const std::string& kind, const std::string& hash, const std::string& parent,
+                             const config::Config& resolved, const JobData& data, const models::ModelSpec& spec);
+
+// Final metrics (eval-mode loss/accuracy on members, test, reference and validation sets,
+// timing, and the step strategy's report) for metrics.json.
+nlohmann::json final_metrics(models::Classifier& model, const ModelSets& sets, const TrainOptions& options,
+                             const TrainResult& trained, const StepStrategy& step);
+
+// Writes log.jsonl line by line and forwards to the caller's callbacks.
+class EpochLog {
+ public:
+  explicit EpochLog(const std::filesystem::path& path);
+  TrainCallbacks wrap(const TrainCallbacks& callbacks);
+
+ private:
+  std::filesystem::path path_;
+  std::shared_ptr<std::ofstream> out_;
+};
 
 struct TrainJobResult {
   std::filesystem::path dir;
