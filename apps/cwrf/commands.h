@@ -23,9 +23,12 @@ struct ConfigInputs {
 void add_config_options(CLI::App& command, ConfigInputs& inputs);
 // Defaults, then each --config file in order, then shortcuts, then --set (last wins).
 config::Config build_config(const ConfigInputs& inputs);
+// The same on top of an existing config (a parent model's, for `cwrf rewind`).
+void apply_config_inputs(config::Config& config, const ConfigInputs& inputs);
 
 // Registration of each subcommand; the callback runs it and sets the exit code.
 void register_train_command(CLI::App& app, int& exit_code);
+void register_cwrf_commands(CLI::App& app, int& exit_code);  // score, rewind, analyze
 void register_config_command(CLI::App& app, int& exit_code);
 void register_bench_command(CLI::App& app, int& exit_code);
 

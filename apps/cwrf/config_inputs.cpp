@@ -37,11 +37,15 @@ void add_config_options(CLI::App& command, ConfigInputs& inputs) {
   }
 }
 
-config::Config build_config(const ConfigInputs& inputs) {
-  config::Config c(config::schema());
+void apply_config_inputs(config::Config& c, const ConfigInputs& inputs) {
   for (const auto& file : inputs.files) c.merge_toml_file(file);
   for (const auto& [key, text] : inputs.shortcuts) c.set_text(key, text, "--" + key);
   for (const auto& a : inputs.assignments) c.set_assignment(a);
+}
+
+config::Config build_config(const ConfigInputs& inputs) {
+  config::Config c(config::schema());
+  apply_config_inputs(c, inputs);
   return c;
 }
 

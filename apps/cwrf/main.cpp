@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 1;
   cwrf::app::register_train_command(app, exit_code);
+  cwrf::app::register_cwrf_commands(app, exit_code);
   cwrf::app::register_config_command(app, exit_code);
   cwrf::app::register_bench_command(app, exit_code);
   try {

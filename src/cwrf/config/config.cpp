@@ -170,6 +170,24 @@ void Config::merge_toml_file(const std::filesystem::path& path) {
   merge_toml_string(buffer.str(), path.string());
 }
 
+void Config::merge_json(const Json& flat, const std::string& origin) {
+  if (!flat.is_object()) throw Error(fmt::format("{}: expected a JSON object of config keys", origin));
+  for (const auto& [key, value] : flat.items())
+    if (!value.is_null()) set(key, value, origin);
+}
+
+void Config::clear_prefix(const std::string& prefix) {
+  for (auto& [key, value] : values_)
+    if (key.rfind(prefix, 0) == 0) value = nullptr;
+}
+
+std::vector<std::string> Config::changed_keys(const std::string& prefix) const {
+  std::vector<std::string> changed;
+  for (const auto& [key, value] : values_)
+    if (key.rfind(prefix, 0) == 0 && value != schema_->find(key)->default_value) changed.push_back(key);
+  return changed;
+}
+
 bool Config::has(const std::string& key) const {
   auto it = values_.find(canonical_key(key));
   return it != values_.end() && !it->second.is_null();

@@ -59,6 +59,13 @@ class Config {
   void merge_toml_file(const std::filesystem::path& path);
   void merge_toml_string(const std::string& text, const std::string& origin);
 
+  // Sets every key of a flat {key: value} object (e.g. a model's effective config).
+  void merge_json(const Json& flat, const std::string& origin);
+  // Resets every key under `prefix` (e.g. "cwrf.") to null, so it is neither written nor hashed.
+  void clear_prefix(const std::string& prefix);
+  // Keys under `prefix` whose value differs from the schema default.
+  std::vector<std::string> changed_keys(const std::string& prefix) const;
+
   bool has(const std::string& key) const;  // set to a non-null value
   const Json& get(const std::string& key) const;
   bool get_bool(const std::string& key) const;

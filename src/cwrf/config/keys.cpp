@@ -53,6 +53,20 @@ Schema build_schema() {
       {"adam.eps", Type::Float, 1e-8, "Adam ε"},
       {"seed", Type::Int, 0, "seed of the model's initialisation, batch order and augmentation"},
       {"defense.name", Type::String, "ce", "training objective (ce = no defense)"},
+      // CWRF (paper Alg. 1, Sec. 4.3-4.4): scoring, rewinding, freezing, fine-tuning. Used by
+      // `cwrf rewind` / `cwrf score`; a model trained from scratch has none of these keys.
+      {"cwrf.mode", Type::String, "cwrf",
+       "cwrf (A3: rewind top-r, fine-tune the rest), remove (A1: zero top-r, fine-tune the rest), "
+       "rewind-only (A2: rewind top-r, fine-tune only them), lottery (M2: zero the lowest r, rewind and retrain the rest)",
+       {"cwrf", "remove", "rewind-only", "lottery"}},
+      {"cwrf.score", Type::String, "pve", "weight scores: pve (privacy vulnerability, Eq. 3-4) or tfo (learnability, Eq. 2)", {"pve", "tfo"}},
+      {"cwrf.rate", Type::Float, 0.05, "r, the fraction of weights selected (paper: grid search in [0.01, 0.10])"},
+      {"cwrf.iterations", Type::Int, 30, "T, scoring iterations (paper: 30)"},
+      {"cwrf.batch_size", Type::Int, 256, "B, scoring batch size for members and for reference points (paper: 256)"},
+      {"cwrf.lambda", Type::Float, nullptr, "λ of Eq. 4 (default 0.7; 0.9 with 100 classes, as the paper for CIFAR-100)"},
+      {"cwrf.score_lr", Type::Float, 1e-3, "η_e, the SGD step of the scoring copy (not given in the paper)"},
+      {"cwrf.kl_reduction", Type::String, "batchmean", "KL of Eq. 4 per sample (batchmean) or over B·C (mean)", {"batchmean", "mean"}},
+      {"cwrf.epochs", Type::Int, 40, "E, fine-tuning epochs (paper: 40), with the learning rate rewound to lr"},
       // Runtime: do not change what is computed, only how fast.
       {"device", Type::String, "cpu", "cpu or cuda (cuda needs a CUDA LibTorch)", {"cpu", "cuda"}},
       {"threads", Type::Int, 0, "intra-op threads (0: all cores)", {}, false},

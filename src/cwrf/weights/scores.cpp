@@ -56,6 +56,13 @@ torch::Tensor prepare_inputs(torch::Tensor x, bool channels_last) {
 Scores compute_scores(const models::ModelSpec& spec, const TensorMap& theta_up, const TensorMap& theta_vn,
                       const data::Prepared& members, const data::Prepared* reference, const ScoreOptions& options,
                       const std::function<void(int64_t, int64_t)>& on_iteration) {
+  return compute_scores([&] { return models::make_model(spec); }, theta_up, theta_vn, members, reference, options,
+                        on_iteration);
+}
+
+Scores compute_scores(const ModelFactory& make, const TensorMap& theta_up, const TensorMap& theta_vn,
+                      const data::Prepared& members, const data::Prepared* reference, const ScoreOptions& options,
+                      const std::function<void(int64_t, int64_t)>& on_iteration) {
   const bool pve = options.method == ScoreMethod::Pve;
   require(members.size() > 0, "scoring needs a non-empty member (training) set");
   require(!pve || (reference != nullptr && reference->size() > 0),
@@ -71,13 +78,13 @@ Scores compute_scores(const models::ModelSpec& spec, const TensorMap& theta_up, 
   const auto device = members.inputs.device();
 
   // θ' (updated) and, for PVE, the vanilla model M_vn (fixed).
-  models::ClassifierPtr copy = models::make_model(spec);
+  models::ClassifierPtr copy = make();
   train::load_model_state(*copy, theta_up, "θ_up");
   copy->to(device);
   copy->train();
   models::ClassifierPtr vanilla;
   if (pve) {
-    vanilla = models::make_model(spec);
+    vanilla = make();
     train::load_model_state(*vanilla, theta_vn, "θ_vn");
     vanilla->to(device);
     vanilla->train();  // batch statistics, like θ' (its running stats are the untrained 0/1)

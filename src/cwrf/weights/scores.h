@@ -44,6 +44,12 @@ Scores compute_scores(const models::ModelSpec& spec, const TensorMap& theta_up, 
                       const data::Prepared& members, const data::Prepared* reference, const ScoreOptions& options,
                       const std::function<void(int64_t, int64_t)>& on_iteration = {});
 
+// The same for any architecture: `make` builds a fresh instance to load θ_up / θ_vn into.
+using ModelFactory = std::function<models::ClassifierPtr()>;
+Scores compute_scores(const ModelFactory& make, const TensorMap& theta_up, const TensorMap& theta_vn,
+                      const data::Prepared& members, const data::Prepared* reference, const ScoreOptions& options,
+                      const std::function<void(int64_t, int64_t)>& on_iteration = {});
+
 // Saves / loads scores as a torch.load-able dict of float32 tensors (atomic write; errors name the file).
 void save_scores(const std::filesystem::path& path, const Scores& scores);
 Scores load_scores(const std::filesystem::path& path);
