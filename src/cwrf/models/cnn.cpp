@@ -3,6 +3,7 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/models/norm.h"
+#include "cwrf/models/taps.h"
 
 #include <torch/torch.h>
 
@@ -30,11 +31,12 @@ CnnImpl::CnnImpl(const ModelSpec& spec) : dropout_(spec.dropout) {
 }
 
 torch::Tensor CnnImpl::forward(const torch::Tensor& x) {
-  torch::Tensor h = torch::max_pool2d(torch::relu(bn1.forward(conv1->forward(x))), 2);
-  h = torch::max_pool2d(torch::relu(bn2.forward(conv2->forward(h))), 2);
-  h = torch::relu(fc1->forward(h.flatten(1)));
+  // Layers through taps::call, so DP-SGD can capture per-sample gradients (taps.h).
+  torch::Tensor h = torch::max_pool2d(torch::relu(taps::call(bn1, taps::call(conv1, x))), 2);
+  h = torch::max_pool2d(torch::relu(taps::call(bn2, taps::call(conv2, h))), 2);
+  h = torch::relu(taps::call(fc1, h.flatten(1)));
   if (dropout_ > 0) h = torch::dropout(h, dropout_, is_training());
-  return fc2->forward(h);
+  return taps::call(fc2, h);
 }
 
 }  // namespace cwrf::models

@@ -3,6 +3,7 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/models/norm.h"
+#include "cwrf/models/taps.h"
 
 #include <torch/torch.h>
 
@@ -35,9 +36,10 @@ BasicBlockImpl::BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor out = torch::relu(bn1.forward(conv1->forward(x)));
-  out = bn2.forward(conv2->forward(out));
-  out = out + (shortcut ? shortcut->forward(x) : x);
+  // Layers through taps::call, so DP-SGD can capture per-sample gradients (taps.h).
+  torch::Tensor out = torch::relu(taps::call(bn1, taps::call(conv1, x)));
+  out = taps::call(bn2, taps::call(conv2, out));
+  out = out + (shortcut ? taps::call(shortcut, x) : x);
   return torch::relu(out);
 }
 
@@ -65,11 +67,11 @@ ResNet18Impl::ResNet18Impl(const ModelSpec& spec) {
 }
 
 torch::Tensor ResNet18Impl::forward(const torch::Tensor& x) {
-  torch::Tensor out = torch::relu(bn1.forward(conv1->forward(x)));
+  torch::Tensor out = torch::relu(taps::call(bn1, taps::call(conv1, x)));
   out = layer4->forward(layer3->forward(layer2->forward(layer1->forward(out))));
   // Adaptive rather than kuangliu's fixed avg_pool2d(4), so 28x28 inputs (4x4 here) and others work.
   out = torch::adaptive_avg_pool2d(out, {1, 1}).flatten(1);
-  return linear->forward(out);
+  return taps::call(linear, out);
 }
 
 }  // namespace cwrf::models

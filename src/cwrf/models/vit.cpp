@@ -2,6 +2,7 @@
 #include "cwrf/models/vit.h"
 
 #include "cwrf/common/error.h"
+#include "cwrf/models/taps.h"
 
 #include <torch/torch.h>
 
@@ -33,13 +34,13 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t heads, int64_t dim_head, doubl
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const int64_t b = x.size(0), n = x.size(1);
   // [B, N, 3*H*D] -> 3 x [B, H, N, D]
-  auto qkv_heads = qkv->forward(x).view({b, n, 3, heads_, dim_head_}).permute({2, 0, 3, 1, 4});
+  auto qkv_heads = taps::call(qkv, x).view({b, n, 3, heads_, dim_head_}).permute({2, 0, 3, 1, 4});
   torch::Tensor q = qkv_heads[0], k = qkv_heads[1], v = qkv_heads[2];
   const double scale = 1.0 / std::sqrt(static_cast<double>(dim_head_));
   torch::Tensor attn = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * scale, -1);
   if (dropout_ > 0) attn = torch::dropout(attn, dropout_, is_training());
   torch::Tensor out = torch::matmul(attn, v).transpose(1, 2).reshape({b, n, heads_ * dim_head_});
-  out = proj->forward(out);
+  out = taps::call(proj, out);
   if (dropout_ > 0) out = torch::dropout(out, dropout_, is_training());
   return out;
 }
@@ -50,9 +51,9 @@ MlpImpl::MlpImpl(int64_t dim, int64_t mlp_dim, double dropout) : dropout_(dropou
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  torch::Tensor h = torch::gelu(fc1->forward(x));
+  torch::Tensor h = torch::gelu(taps::call(fc1, x));
   if (dropout_ > 0) h = torch::dropout(h, dropout_, is_training());
-  h = fc2->forward(h);
+  h = taps::call(fc2, h);
   if (dropout_ > 0) h = torch::dropout(h, dropout_, is_training());
   return h;
 }
@@ -65,8 +66,8 @@ BlockImpl::BlockImpl(int64_t dim, int64_t heads, int64_t mlp_dim, double dropout
 }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor h = x + attn->forward(norm1->forward(x));
-  return h + mlp->forward(norm2->forward(h));
+  torch::Tensor h = x + attn->forward(taps::call(norm1, x));
+  return h + mlp->forward(taps::call(norm2, h));
 }
 
 VitImpl::VitImpl(const ModelSpec& spec) : patch_(spec.patch), dropout_(spec.dropout) {
@@ -103,10 +104,12 @@ VitImpl::VitImpl(const ModelSpec& spec) : patch_(spec.patch), dropout_(spec.drop
 torch::Tensor VitImpl::forward(const torch::Tensor& x) {
   const int64_t b = x.size(0);
   torch::Tensor patches = patchify(x, patch_);
-  torch::Tensor h = torch::cat({cls_token.expand({b, 1, -1}), patch_embed->forward(patches)}, 1) + pos_embed;
+  // Layers and raw parameters through taps, so DP-SGD can capture per-sample gradients (taps.h).
+  torch::Tensor h = taps::add_broadcast(torch::cat({taps::expand_batch(cls_token, b), taps::call(patch_embed, patches)}, 1),
+                                        pos_embed);
   if (dropout_ > 0) h = torch::dropout(h, dropout_, is_training());
   for (auto& block : blocks_) h = block->forward(h);
-  return head->forward(norm->forward(h).select(1, 0));
+  return taps::call(head, taps::call(norm, h).select(1, 0));
 }
 
 }  // namespace cwrf::models

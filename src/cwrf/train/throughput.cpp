@@ -79,7 +79,12 @@ ThroughputResult measure_train_throughput(models::Classifier& model, const Throu
   MaskedAdam optimizer(named_trainable_parameters(model), AdamOptions{});  // β (0.9, 0.999), weight decay 5e-4
   config::Config defaults(config::schema());
   std::unique_ptr<Objective> objective = make_objective(defaults);
-  std::unique_ptr<StepStrategy> step = make_standard_step();
+  std::unique_ptr<StepStrategy> standard_step;
+  StepStrategy* step = options.step;
+  if (step == nullptr) {
+    standard_step = make_standard_step();
+    step = standard_step.get();
+  }
 
   // One fixed random batch: the figure is the step's, not the data pipeline's.
   torch::manual_seed(options.seed + 1);

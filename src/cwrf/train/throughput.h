@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cwrf/models/classifier.h"
+#include "cwrf/train/step.h"
 
 #include <cstdint>
 #include <vector>
@@ -18,6 +19,7 @@ struct ThroughputOptions {
   bool channels_last = false;  // NHWC inputs and conv weights, as `cwrf train` does for conv models on CPU
   int64_t threads = 0;         // intra-op threads while measuring (0: keep the current setting)
   uint64_t seed = 0;           // initialisation and the random batch
+  StepStrategy* step = nullptr;  // how gradients are formed; null: the standard step (`cwrf bench dp` passes DP-SGD's)
 };
 
 struct ThroughputResult {

@@ -56,16 +56,20 @@ data::AugmentOptions augment_options(const config::Config& config, const data::D
   return o;
 }
 
-std::string json_line(const EpochRecord& r) {
+std::string json_line(const EpochRecord& r, const StepStrategy* step) {
   auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-  return nlohmann::json{{"epoch", r.epoch},
-                        {"lr", r.lr},
-                        {"train_loss", number(r.train_loss)},
-                        {"train_acc", number(r.train_acc)},
-                        {"test_loss", number(r.test_loss)},
-                        {"test_acc", number(r.test_acc)},
-                        {"seconds", r.seconds}}
-             .dump();
+  nlohmann::json line = {{"epoch", r.epoch},
+                         {"lr", r.lr},
+                         {"train_loss", number(r.train_loss)},
+                         {"train_acc", number(r.train_acc)},
+                         {"test_loss", number(r.test_loss)},
+                         {"test_acc", number(r.test_acc)},
+                         {"seconds", r.seconds}};
+  if (step != nullptr) {
+    const nlohmann::json report = step->report();
+    for (const auto& [key, value] : report.items()) line[key] = value;
+  }
+  return line.dump();
 }
 
 }  // namespace
@@ -266,7 +270,9 @@ nlohmann::json final_metrics(models::Classifier& model, const ModelSets& sets, c
       {"train_seconds", trained.seconds},
       {"images_per_second", trained.seconds > 0 ? sets.members.size() * options.epochs / trained.seconds : 0.0},
       {"threads", torch::get_num_threads()}};
-  for (const auto& [key, value] : step.report().items()) metrics[key] = value;
+  // A named copy: items() of the temporary report() would dangle inside the range-for.
+  const nlohmann::json report = step.report();
+  for (const auto& [key, value] : report.items()) metrics[key] = value;
   if (sets.validation) {
     const EvalResult on_val = evaluate(model, *sets.validation, options.eval_batch_size, options.channels_last);
     metrics["val_acc"] = on_val.accuracy;
@@ -275,14 +281,15 @@ nlohmann::json final_metrics(models::Classifier& model, const ModelSets& sets, c
   return metrics;
 }
 
-EpochLog::EpochLog(const fs::path& path) : path_(path), out_(std::make_shared<std::ofstream>(path)) {
+EpochLog::EpochLog(const fs::path& path, const StepStrategy* step)
+    : path_(path), out_(std::make_shared<std::ofstream>(path)), step_(step) {
   if (!*out_) throw Error(fmt::format("cannot create {}", path.string()));
 }
 
 TrainCallbacks EpochLog::wrap(const TrainCallbacks& callbacks) {
   TrainCallbacks wrapped = callbacks;
-  wrapped.on_epoch = [out = out_, path = path_, inner = callbacks.on_epoch](const EpochRecord& r) {
-    *out << json_line(r) << "\n" << std::flush;
+  wrapped.on_epoch = [out = out_, path = path_, step = step_, inner = callbacks.on_epoch](const EpochRecord& r) {
+    *out << json_line(r, step) << "\n" << std::flush;
     if (!*out) throw Error(fmt::format("cannot write {}", path.string()));
     if (inner) inner(r);
   };
@@ -298,6 +305,11 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
   JobData loaded;
   if (preloaded == nullptr) loaded = load_job_data(config);
   const JobData& job = preloaded != nullptr ? *preloaded : loaded;
+  // A model trained from scratch does not depend on the CWRF keys: keep them out of its
+  // config and hash (they belong to `cwrf rewind`).
+  if (const auto changed = config.changed_keys("cwrf."); !changed.empty())
+    throw Error(fmt::format("config key '{}' applies to `cwrf rewind`, not to training from scratch", changed.front()));
+  config.clear_prefix("cwrf.");
   resolve_config(config, job);
   // The objective and the step strategy resolve their own defaults into the config, so they
   // are built before hashing. The split is cheap and fixes the member count the step needs.
@@ -335,7 +347,7 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
     write_membership_files(staging, config, sets);
 
     const TrainOptions options = job_train_options(config, job);
-    EpochLog epoch_log(staging / "log.jsonl");
+    EpochLog epoch_log(staging / "log.jsonl", step.get());
     log(fmt::format("training {} ({} parameters) with {} on {} {} images, {} epochs, {} threads", spec.name,
                     models::count_parameters(*model), objective->name(), sets.members.size(), job.data.train.name,
                     options.epochs, torch::get_num_threads()));

@@ -77,12 +77,14 @@ nlohmann::json final_metrics(models::Classifier& model, const ModelSets& sets, c
 // Writes log.jsonl line by line and forwards to the caller's callbacks.
 class EpochLog {
  public:
-  explicit EpochLog(const std::filesystem::path& path);
+  // With `step`, each line also carries the step strategy's report (DP-SGD: the ε spent so far).
+  explicit EpochLog(const std::filesystem::path& path, const StepStrategy* step = nullptr);
   TrainCallbacks wrap(const TrainCallbacks& callbacks);
 
  private:
   std::filesystem::path path_;
   std::shared_ptr<std::ofstream> out_;
+  const StepStrategy* step_ = nullptr;
 };
 
 struct TrainJobResult {

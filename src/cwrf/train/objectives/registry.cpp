@@ -1,7 +1,12 @@
 #include "cwrf/train/objectives/registry.h"
 
 #include "cwrf/common/error.h"
+#include "cwrf/train/dp/dpsgd.h"
+#include "cwrf/train/objectives/ccl.h"
 #include "cwrf/train/objectives/cross_entropy.h"
+#include "cwrf/train/objectives/hamp.h"
+#include "cwrf/train/objectives/past.h"
+#include "cwrf/train/objectives/relaxloss.h"
 
 #include <fmt/format.h>
 
@@ -13,6 +18,11 @@ const std::vector<ObjectiveInfo>& objective_infos() {
   // One line per objective.
   static const std::vector<ObjectiveInfo> infos = {
       cross_entropy_info(),
+      relaxloss_info(),
+      hamp_info(),
+      ccl_info(),
+      past_info(),
+      dp::dpsgd_info(),
   };
   return infos;
 }
@@ -49,10 +59,12 @@ std::unique_ptr<StepStrategy> make_step_strategy(config::Config& config, const S
 std::unique_ptr<Objective> make_objective(config::Config& config) {
   const std::string name = config.get_string("defense");
   const ObjectiveInfo* chosen = &find_info(name);
-  std::set<std::string> own;
+  std::set<std::string> own, owned;  // this objective's keys; every objective's keys (dp.* too)
   for (const auto& o : chosen->options) own.insert(o.key);
+  for (const auto& o : objective_options()) owned.insert(o.key);
   for (const auto& [key, value] : config.values())
-    if (key.rfind("defense.", 0) == 0 && key != "defense.name" && !value.is_null() && !own.count(key))
+    if ((key.rfind("defense.", 0) == 0 || owned.count(key)) && key != "defense.name" && !value.is_null() &&
+        !own.count(key))
       throw Error(fmt::format("config key '{}' does not apply to defense '{}'", key, name));
   return chosen->make(config);
 }
