@@ -1,0 +1,67 @@
+// Signals: the logits of every pool point under a set of queries (identity, horizontal mirror,
+// shifts) for K model directories, in inference mode and batched, cached on disk and reused
+// only while the models are the same (docs/ALGORITHMS.md §4 "Statistic", DESIGN.md pipeline).
+//
+// The cache is a directory holding logits.npy (float32 [models, examples, queries, classes])
+// and signals.json, which records for every row the model's signal key: a hash of the model's
+// manifest hash, the bytes of its final.pt, the queries, the pool and the data. A row is reused
+// only when its key matches, so retraining or editing one model recomputes that model alone.
+#pragma once
+
+#include "cwrf/attack/model_set.h"
+
+#include <torch/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cwrf::attack {
+
+// One query: the image, optionally mirrored left-right and shifted by (dx, dy) pixels
+// (right/down positive, zero fill in normalised space as the training crop pads).
+struct Query {
+  std::string name;  // "identity", "mirror", "shift:1:0", "mirror+shift:-2:1"
+  bool mirror = false;
+  int64_t dx = 0, dy = 0;
+  bool is_identity() const { return !mirror && dx == 0 && dy == 0; }
+};
+
+// Parses names as above (Error naming the bad entry). An empty list is an error.
+std::vector<Query> parse_queries(const std::vector<std::string>& names);
+// images: [B, C, H, W].
+torch::Tensor apply_query(const torch::Tensor& images, const Query& query);
+
+struct SignalOptions {
+  std::vector<Query> queries;        // default: identity, mirror
+  // 256 keeps a CPU-preset CNN's largest activation (~26 MB) under the allocator's mmap threshold
+  // (apps/cwrf/main.cpp): at 1024 every batch maps and page-faults ~100 MB afresh (half the CPU
+  // time in the kernel on the 9-model Fashion-MNIST run, docs/performance.md).
+  int64_t batch_size = 256;
+  std::filesystem::path cache_dir;   // empty: no cache
+  std::string device = "cpu";        // cpu | cuda
+  std::function<void(const std::string&)> log;                          // one line per event
+  std::function<void(int64_t done, int64_t total, const std::string&)> progress;  // per batch
+};
+
+SignalOptions default_signal_options();
+
+struct Signals {
+  torch::Tensor logits;  // float32 [models, examples, queries, classes]
+  torch::Tensor labels;  // int64 [examples]: the pool points' labels
+  int64_t num_classes = 0;
+  std::vector<std::string> keys;  // signal key per model
+  int64_t computed = 0;           // models whose logits were computed now
+  int64_t reused = 0;             // models taken from the cache
+  double seconds = 0.0;
+};
+
+// The signal key of one model (see above).
+std::string signal_key(const ModelSet& set, size_t model, const std::vector<Query>& queries);
+
+// Computes (or reuses) the logits of every model of `set` on its pool. Loads the dataset from
+// the first model's config.toml and checks its fingerprint against the manifests.
+Signals load_signals(const ModelSet& set, const SignalOptions& options);
+
+}  // namespace cwrf::attack

@@ -1,0 +1,93 @@
+// `cwrf attack` and `cwrf bench attack` as a user meets them: a run over real tiny model
+// directories, the signal cache across runs, and one-line errors.
+#include "tiny_models.h"
+
+#include "cwrf/common/files.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+
+namespace cwrf::attack {
+namespace {
+
+struct Invocation {
+  int status = -1;
+  std::string out;
+};
+
+Invocation run_cwrf(const std::string& args) {
+  Invocation r;
+  FILE* pipe = ::popen((std::string(CWRF_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string join(const std::vector<std::filesystem::path>& paths) {
+  std::string s;
+  for (const auto& p : paths) s += " " + p.string();
+  return s;
+}
+
+TEST(AttackCli, RunsOverModelDirectoriesAndReusesSignals) {
+  testing::TinyModels tiny;
+  testing::train_tiny_models(tiny, 4);
+  const auto out = tiny.dir / "attack";
+  const std::string args = "attack --threads 1 --bootstrap 10 --attacks rmia,metric --models" + join(tiny.models) +
+                           " --out " + out.string();
+  const Invocation r = run_cwrf(args);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("rmia-online"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 computed, 0 cached"), std::string::npos) << r.out;
+  const auto results = nlohmann::json::parse(read_file(out / "results.json"));
+  EXPECT_EQ(results.at("attacks").size(), 6u);
+  EXPECT_EQ(results.at("targets").size(), 4u);
+  EXPECT_EQ(results.at("queries"), nlohmann::json({"identity", "mirror"}));
+  for (const char* f : {"membership.npy", "scores/rmia-offline.npy", "scores.csv", "roc/metric-loss.csv"})
+    EXPECT_TRUE(std::filesystem::exists(out / f)) << f;
+  // Again, with a folder standing for its model directories: the cache serves every model.
+  const Invocation again = run_cwrf("attack --threads 1 --bootstrap 0 --attacks rmia --targets 1 --no-plot --models " +
+                                    (tiny.dir / "runs").string() + " --out " + out.string());
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("0 computed, 4 cached"), std::string::npos) << again.out;
+}
+
+TEST(AttackCli, ErrorsAreOneLine) {
+  testing::TinyModels tiny;
+  testing::train_tiny_models(tiny, 4);
+  auto expect_one_line = [](const Invocation& r, const std::string& fragment) {
+    EXPECT_EQ(r.status, 1) << r.out;
+    EXPECT_EQ(r.out.rfind("cwrf: error: ", 0), 0u) << r.out;
+    EXPECT_NE(r.out.find(fragment), std::string::npos) << r.out;
+  };
+  const std::string out = " --out " + (tiny.dir / "attack").string();
+  // K = 4 leaves one IN and one OUT shadow per example: LiRA cannot run.
+  expect_one_line(run_cwrf("attack --threads 1 --attacks lira --models" + join(tiny.models) + out), "too few models for LiRA");
+  expect_one_line(run_cwrf("attack --models " + tiny.models[0].string() + out), "at least 2 model directories");
+  expect_one_line(run_cwrf("attack --attacks magic --models" + join(tiny.models) + out), "unknown attack 'magic'");
+  expect_one_line(run_cwrf("attack --queries rotate --models" + join(tiny.models) + out), "unknown query 'rotate'");
+  testing::TinyModels other;
+  testing::train_tiny_models(other, 2, {"split.seed=3"});
+  expect_one_line(run_cwrf("attack --models " + tiny.models[0].string() + " " + other.models[1].string() + out),
+                  "different membership split");
+  const Invocation help = run_cwrf("attack --help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("--rmia-gamma"), std::string::npos);
+}
+
+TEST(AttackCli, BenchAttackAgreesAndReports) {
+  const Invocation r = run_cwrf("bench attack --examples 2000 --population 600 --references 6 --pairwise-subset 200 --repeats 1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("identical scores: yes"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace cwrf::attack

@@ -1,0 +1,142 @@
+// The attack stage over a synthetic logits tensor: every variant runs, perfectly separable logits
+// are found, skipped variants and too few models are reported, and the output files are complete.
+#include "cwrf/attack/runner.h"
+#include "cwrf/common/error.h"
+#include "cwrf/common/files.h"
+#include "cwrf/common/npy.h"
+#include "synthetic.h"
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace cwrf::attack {
+namespace {
+
+// Logits [M, N, Q, 3]: the true class's logit is raised by `gap` for a model's members.
+torch::Tensor member_logits(const MembershipMask& m, const torch::Tensor& labels, double gap, int64_t queries) {
+  torch::manual_seed(3);
+  torch::Tensor z = torch::randn({m.models, m.examples, queries, 3});
+  for (int64_t k = 0; k < m.models; ++k)
+    for (int64_t n = 0; n < m.examples; ++n)
+      if (m(k, n))
+        for (int64_t q = 0; q < queries; ++q) z[k][n][q][labels[n].item<int64_t>()] += gap;
+  return z;
+}
+
+TEST(Runner, SeparableLogitsAreFoundByEveryAttack) {
+  const MembershipMask m = testing::lira_membership(8, 300, 1);
+  const torch::Tensor labels = torch::arange(300, torch::kLong).remainder(3);
+  const torch::Tensor logits = member_logits(m, labels, 12.0, 2);
+  AttackPlan plan;
+  plan.targets = 2;
+  plan.roc.bootstrap = 20;
+  const AttackRun run = run_attacks(logits, labels, m, plan);
+  ASSERT_EQ(run.targets, (std::vector<int64_t>{0, 1}));
+  ASSERT_EQ(run.variants.size(), 4u + 2u + 4u);
+  for (const VariantResult& v : run.variants) {
+    EXPECT_TRUE(v.skipped.empty()) << v.name << ": " << v.skipped;
+    ASSERT_EQ(v.targets.size(), 2u);
+    for (const TargetResult& t : v.targets) EXPECT_GT(t.metrics.auc, 0.97) << v.name;
+  }
+  EXPECT_EQ(run.variants[0].name, "lira-online");
+  EXPECT_EQ(run.variants[4].name, "rmia-online");
+  EXPECT_EQ(run.variants[6].name, "metric-loss");
+  EXPECT_GE(run.variants[6].targets[0].threshold_accuracy, 0.9);
+}
+
+TEST(Runner, TooFewModelsSkipVariantsOrFail) {
+  const MembershipMask four = testing::lira_membership(4, 60, 2);
+  const torch::Tensor labels = torch::zeros({60}, torch::kLong);
+  const torch::Tensor logits = member_logits(four, labels, 2.0, 1);
+  AttackPlan plan;
+  plan.roc.bootstrap = 0;
+  // K = 4: one IN and one OUT shadow per example — LiRA cannot estimate a variance at all.
+  try {
+    run_attacks(logits, labels, four, plan);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("too few models for LiRA"), std::string::npos) << e.what();
+  }
+  plan.lira = false;
+  const AttackRun run = run_attacks(logits, labels, four, plan);
+  EXPECT_EQ(run.variants.size(), 6u);
+  // K = 5: members of the target have one IN shadow: LiRA online (per-example variance) is
+  // skipped, the other LiRA variants run.
+  const MembershipMask five = testing::lira_membership(5, 60, 5);
+  plan = AttackPlan{};
+  plan.roc.bootstrap = 0;
+  plan.rmia = plan.metric = false;
+  const AttackRun r5 = run_attacks(member_logits(five, labels, 2.0, 1), labels, five, plan);
+  ASSERT_EQ(r5.variants.size(), 4u);
+  EXPECT_NE(r5.variants[0].skipped.find("2 IN and 2 OUT"), std::string::npos) << r5.variants[0].skipped;
+  for (size_t i = 1; i < 4; ++i) EXPECT_TRUE(r5.variants[i].skipped.empty()) << r5.variants[i].name;
+  // K = 2: the target's non-members have no OUT reference model: no RMIA variant can run.
+  const MembershipMask two = testing::lira_membership(2, 60, 3);
+  plan.lira = false;
+  plan.rmia = true;
+  try {
+    run_attacks(member_logits(two, labels, 2.0, 1), labels, two, plan);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("too few models for RMIA"), std::string::npos) << e.what();
+  }
+  plan.targets = 3;
+  EXPECT_THROW(run_attacks(member_logits(two, labels, 2.0, 1), labels, two, plan), Error);
+}
+
+TEST(Runner, WritesTheOutputFiles) {
+  const MembershipMask m = testing::lira_membership(6, 80, 4);
+  const torch::Tensor labels = torch::arange(80, torch::kLong).remainder(3);
+  AttackPlan plan;
+  plan.targets = 2;
+  plan.roc.bootstrap = 10;
+  plan.rmia_online = {true};
+  const AttackRun run = run_attacks(member_logits(m, labels, 1.0, 2), labels, m, plan);
+  cwrf::testing::TempDir dir;
+  OutputContext context;
+  context.model_paths = {"a", "b", "c", "d", "e", "f"};
+  context.pool = torch::arange(100, 180, torch::kLong);
+  context.labels = labels;
+  context.extra = {{"command", "test"}};
+  const auto warnings = write_attack_outputs(run, plan, dir.path(), context);
+  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+  const auto results = nlohmann::json::parse(read_file(dir / "results.json"));
+  EXPECT_EQ(results.at("command"), "test");
+  EXPECT_EQ(results.at("attacks").size(), run.variants.size());
+  const auto& lira = results.at("attacks")[0];
+  EXPECT_EQ(lira.at("name"), "lira-online");
+  EXPECT_EQ(lira.at("per_target").size(), 2u);
+  EXPECT_TRUE(lira.at("mean").contains("auc"));
+  EXPECT_TRUE(lira.at("mean").at("tpr_at_fpr").contains("0.001"));
+  EXPECT_TRUE(lira.at("per_target")[0].at("tpr_at_fpr_interval").contains("1e-05"));
+  EXPECT_EQ(lira.at("per_target")[1].at("model"), "b");
+  const torch::Tensor membership = load_npy(dir / "membership.npy");
+  EXPECT_EQ(membership.sizes(), (std::vector<int64_t>{2, 80}));
+  const torch::Tensor scores = load_npy(dir / "scores" / "rmia-online.npy");
+  EXPECT_EQ(scores.sizes(), (std::vector<int64_t>{2, 80}));
+  EXPECT_EQ(scores[1][5].item<double>(), run.variants[4].targets[1].scores[5]);
+  for (int64_t n = 0; n < 80; ++n) EXPECT_EQ(membership[1][n].item<bool>(), m(1, n));
+  const std::string csv = read_file(dir / "scores.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "target,model,example,pool_index,label,member,lira-online,lira-online-fixed,lira-offline,lira-offline-fixed,"
+            "rmia-online,metric-loss,metric-confidence,metric-entropy,metric-modified-entropy");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 2 * 80);
+  EXPECT_NE(csv.find("\n1,b,0,100,0,"), std::string::npos);
+  const std::string roc = read_file(dir / "roc" / "lira-online.csv");
+  EXPECT_EQ(roc.substr(0, roc.find('\n')), "target,threshold,fpr,tpr");
+  EXPECT_NE(roc.find("\n0,inf,0,0\n"), std::string::npos);
+  EXPECT_NE(roc.find(",1,1\n"), std::string::npos);
+  // The plot exists whenever gnuplot does; without it a warning says so.
+  EXPECT_TRUE(std::filesystem::exists(dir / "roc.png") || !warnings.empty());
+}
+
+TEST(Runner, MeanAndSampleSd) {
+  const MeanSd s = mean_sd({1.0, 2.0, 3.0});
+  EXPECT_DOUBLE_EQ(s.mean, 2.0);
+  EXPECT_DOUBLE_EQ(s.sd, 1.0);
+  EXPECT_DOUBLE_EQ(mean_sd({4.0}).sd, 0.0);
+}
+
+}  // namespace
+}  // namespace cwrf::attack
