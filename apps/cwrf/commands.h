@@ -29,7 +29,10 @@ void apply_config_inputs(config::Config& config, const ConfigInputs& inputs);
 // Registration of each subcommand; the callback runs it and sets the exit code.
 void register_train_command(CLI::App& app, int& exit_code);
 void register_cwrf_commands(CLI::App& app, int& exit_code);  // score, rewind, analyze
+void register_run_command(CLI::App& app, int& exit_code);    // run, and the internal job
 void register_config_command(CLI::App& app, int& exit_code);
 void register_bench_command(CLI::App& app, int& exit_code);
+void register_dp_command(CLI::App& app, int& exit_code);  // also adds `bench dp`: register after bench
+void register_attack_command(CLI::App& app, int& exit_code);  // also adds `bench attack`: register after bench
 
 }  // namespace cwrf::app

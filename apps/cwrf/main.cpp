@@ -29,10 +29,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("cwrf ") + CWRF_VERSION);
   app.require_subcommand(1);
   int exit_code = 1;
+  cwrf::app::register_run_command(app, exit_code);
   cwrf::app::register_train_command(app, exit_code);
   cwrf::app::register_cwrf_commands(app, exit_code);
   cwrf::app::register_config_command(app, exit_code);
   cwrf::app::register_bench_command(app, exit_code);
+  cwrf::app::register_dp_command(app, exit_code);
+  cwrf::app::register_attack_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

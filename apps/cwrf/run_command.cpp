@@ -1,0 +1,64 @@
+// `cwrf run CONFIG.toml`: the main job, a whole experiment ending in the paper's Table 3;
+// and `cwrf job --spec FILE`, the child process that trains one of its models.
+#include "commands.h"
+
+#include "cwrf/common/progress.h"
+#include "cwrf/experiment/child_job.h"
+#include "cwrf/experiment/experiment.h"
+#include "cwrf/experiment/runner.h"
+#include "cwrf/common/files.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+namespace cwrf::app {
+
+void register_run_command(CLI::App& app, int& exit_code) {
+  auto* command = app.add_subcommand("run", "run a whole experiment (train, CWRF, attacks, report); resumable");
+  auto file = std::make_shared<std::string>();
+  auto set = std::make_shared<std::vector<std::string>>();
+  auto out = std::make_shared<std::string>();
+  auto jobs = std::make_shared<int64_t>(-1);
+  auto threads = std::make_shared<int64_t>(-1);
+  command->add_option("config", *file, "experiment TOML file (e.g. configs/quick.toml)")->required()->check(CLI::ExistingFile);
+  command->add_option("-s,--set", *set, "override: a model key (epochs=5), experiment.* or attack.* (repeatable)");
+  command->add_option("-o,--out", *out, "output directory (default: [experiment] out)");
+  command->add_option("-j,--jobs", *jobs, "model jobs at once (default: one per core on CPU)");
+  command->add_option("--threads", *threads, "total threads (default: all cores)");
+  command->footer(
+      "Kill it at any time and run the same command again: finished models and attacks are found by content\n"
+      "hash and reused. The report (report.md, results.csv/json, ROC and privacy-utility plots) goes to <out>/report.");
+  command->callback([=, &exit_code] {
+    experiment::Experiment e = experiment::read_experiment(*file, *set);
+    if (!out->empty()) e.out = *out;
+    if (*jobs >= 0) e.jobs = *jobs;
+    if (*threads >= 0) e.threads = *threads;
+    auto progress = std::make_shared<ProgressLine>();
+    experiment::RunCallbacks callbacks;
+    callbacks.log = [progress](const std::string& line) {
+      progress->clear();
+      std::cerr << line << "\n";
+    };
+    callbacks.status = [progress](const std::string& line) { progress->update(0.0, line); };
+    const experiment::RunSummary summary = experiment::run_experiment(e, callbacks);
+    progress->clear();
+    std::cout << summary.markdown << "\n";
+    std::cout << fmt::format("report: {} ({} models trained, {} found finished, {} attacks run; {})\n",
+                             summary.report_dir.string(), summary.trained, summary.reused, summary.attacked,
+                             format_duration(summary.seconds));
+    exit_code = 0;
+  });
+
+  auto* job = app.add_subcommand("job", "internal: train one model of an experiment (used by `cwrf run`)");
+  job->group("");  // hidden from --help
+  auto spec = std::make_shared<std::string>();
+  job->add_option("--spec", *spec, "job spec (JSON)")->required();
+  job->callback([spec, &exit_code] {
+    experiment::run_child_job(nlohmann::json::parse(read_file(*spec)));
+    exit_code = 0;
+  });
+}
+
+}  // namespace cwrf::app

@@ -1,0 +1,125 @@
+// `cwrf run` end to end on a tiny synthetic experiment: the report's structure, a second
+// invocation doing no work, and kill-and-resume giving the same report as an uninterrupted run.
+#include "cwrf/common/files.h"
+#include "cwrf/experiment/experiment.h"
+#include "cwrf/experiment/runner.h"
+#include "cwrf/train/model_dir.h"
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace cwrf::experiment {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cwrf::testing::write_synthetic_idx_dataset(dir_ / "data", 400, 100, 8, 3);
+    cwrf::testing::write_bytes(dir_ / "exp.toml", fmt::format(R"(epochs = 1
+batch_size = 32
+[data]
+name = "idx"
+path = "{}"
+train_size = 60
+ref_size = 40
+[model]
+name = "cnn"
+width = 4
+[experiment]
+name = "tiny"
+models = 6
+targets = 2
+jobs = 2
+threads = 2
+[attack]
+attacks = ["lira", "rmia"]
+bootstrap = 10
+[[row]]
+name = "No Defense"
+defense = "ce"
+[[row]]
+name = "CE + CWRF"
+cwrf = {{ rate = 0.1, epochs = 1, iterations = 2, batch_size = 32 }}
+)",
+                                                              (dir_ / "data").string()));
+  }
+
+  RunSummary run(const fs::path& out) {
+    Experiment e = read_experiment(dir_ / "exp.toml");
+    e.out = out;
+    return run_experiment(e, {}, CWRF_BINARY);
+  }
+
+  cwrf::testing::TempDir dir_;
+};
+
+TEST_F(RunTest, WritesTheReportAndASecondRunDoesNoWork) {
+  const RunSummary first = run(dir_ / "out");
+  EXPECT_EQ(first.trained, 12);  // 6 base models (shared by both rows) + 6 CWRF models
+  EXPECT_EQ(first.reused, 0);
+  EXPECT_EQ(first.attacked, 2);
+  for (const char* f : {"report.md", "results.csv", "results.json", "results.md", "experiment.json", "timing.json"})
+    EXPECT_TRUE(fs::exists(first.report_dir / f)) << f;
+  const std::string md = read_file(first.report_dir / "report.md");
+  for (const char* s : {"No Defense", "CE + CWRF", "Test Acc. (%)", "LiRA AUC (%)", "RMIA TPR@0.001% FPR"})
+    EXPECT_NE(md.find(s), std::string::npos) << s;
+  const auto results = nlohmann::json::parse(read_file(first.report_dir / "results.json"));
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& row : results) {
+    EXPECT_GE(row.at("test_acc_mean").get<double>(), 0.0);
+    EXPECT_GE(row.at("lira_auc_mean").get<double>(), 0.0);
+    EXPECT_LE(row.at("lira_auc_mean").get<double>(), 1.0);
+  }
+  const RunSummary second = run(dir_ / "out");
+  EXPECT_EQ(second.trained, 0);
+  EXPECT_EQ(second.reused, 12);
+  EXPECT_EQ(second.attacked, 0);
+  EXPECT_EQ(second.markdown, first.markdown);
+}
+
+TEST_F(RunTest, KilledAndResumedGivesTheSameReport) {
+  const RunSummary reference = run(dir_ / "uninterrupted");
+  // Start the same experiment as a separate process and kill it once a few models exist.
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::execl(CWRF_BINARY, CWRF_BINARY, "run", (dir_ / "exp.toml").c_str(), "--out", (dir_ / "killed").c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto complete_models = [&] {
+    int n = 0;
+    std::error_code ec;
+    if (fs::exists(dir_ / "killed" / "models"))
+      for (const auto& entry : fs::directory_iterator(dir_ / "killed" / "models", ec))
+        n += train::is_complete_model_dir(entry.path());
+    return n;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (complete_models() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(-pid, SIGKILL);  // the whole process group, children included, without warning
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const int before = complete_models();
+  EXPECT_GE(before, 3);
+  EXPECT_LT(before, 12) << "the run finished before it could be killed";
+  const RunSummary resumed = run(dir_ / "killed");
+  EXPECT_EQ(resumed.reused, before);
+  EXPECT_EQ(resumed.trained, 12 - before);
+  EXPECT_EQ(resumed.markdown, reference.markdown);
+  EXPECT_EQ(read_file(dir_ / "killed" / "report" / "results.csv"),
+            read_file(dir_ / "uninterrupted" / "report" / "results.csv"));
+}
+
+}  // namespace
+}  // namespace cwrf::experiment
