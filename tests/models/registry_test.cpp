@@ -31,7 +31,9 @@ std::string error_message(const std::function<void()>& fn) {
 }
 
 TEST(Registry, ModelNames) {
-  EXPECT_EQ(model_names(), (std::vector<std::string>{"cnn", "resnet18", "vit"}));
+  EXPECT_EQ(model_names(), (std::vector<std::string>{"cnn", "resnet18", "vit", "transformer"}));
+  EXPECT_TRUE(is_text_model("transformer"));
+  EXPECT_FALSE(is_text_model("vit"));
 }
 
 TEST(Registry, ResolveFillsDefaults) {

@@ -5,6 +5,7 @@
 #include "cwrf/models/cnn.h"
 #include "cwrf/models/norm.h"
 #include "cwrf/models/resnet.h"
+#include "cwrf/models/text_transformer.h"
 #include "cwrf/models/vit.h"
 
 #include <torch/torch.h>
@@ -22,12 +23,19 @@ constexpr int64_t kVitDepth = 4;
 constexpr int64_t kVitHeads = 4;
 constexpr int64_t kVitMlpDim = 128;
 constexpr int64_t kVitPatch = 4;  // paper Sec. 5.1: 4x4 patches
+// The text transformer's CPU preset; the paper (App. C.2) gives no sizes for its DBpedia model.
+constexpr int64_t kTextDim = 64;
+constexpr int64_t kTextDepth = 2;
+constexpr int64_t kTextHeads = 4;
+constexpr int64_t kTextMlpDim = 128;
 
 int64_t or_default(int64_t value, int64_t fallback) { return value == 0 ? fallback : value; }
 
 }  // namespace
 
-std::vector<std::string> model_names() { return {"cnn", "resnet18", "vit"}; }
+std::vector<std::string> model_names() { return {"cnn", "resnet18", "vit", "transformer"}; }
+
+bool is_text_model(const std::string& name) { return name == "transformer"; }
 
 ModelSpec resolve(const ModelSpec& spec) {
   const auto names = model_names();
@@ -35,8 +43,14 @@ ModelSpec resolve(const ModelSpec& spec) {
           fmt::format("model.name = \"{}\" is not a known model; expected one of: {}", spec.name,
                       fmt::join(names, ", ")));
   check_norm(spec.norm);
-  require(spec.in_channels > 0, fmt::format("model.in_channels = {} must be positive", spec.in_channels));
-  require(spec.image_size > 0, fmt::format("model.image_size = {} must be positive", spec.image_size));
+  if (is_text_model(spec.name)) {
+    require(spec.vocab_size > 0, fmt::format("the {} needs a vocabulary (text data), got vocab_size = {}", spec.name,
+                                             spec.vocab_size));
+    require(spec.seq_len > 0, fmt::format("data.seq_len = {} must be positive for the {}", spec.seq_len, spec.name));
+  } else {
+    require(spec.in_channels > 0, fmt::format("model.in_channels = {} must be positive", spec.in_channels));
+    require(spec.image_size > 0, fmt::format("model.image_size = {} must be positive", spec.image_size));
+  }
   require(spec.num_classes > 0, fmt::format("model.num_classes = {} must be positive", spec.num_classes));
   require(spec.dropout >= 0 && spec.dropout < 1, fmt::format("model.dropout = {} must be in [0, 1)", spec.dropout));
   for (const auto& [key, value] : std::vector<std::pair<std::string, int64_t>>{{"model.width", spec.width},
@@ -55,6 +69,14 @@ ModelSpec resolve(const ModelSpec& spec) {
                         spec.image_size));
   } else if (spec.name == "resnet18") {
     out.width = or_default(spec.width, kResNetWidth);
+  } else if (spec.name == "transformer") {
+    out.width = or_default(spec.width, kTextDim);
+    out.depth = or_default(spec.depth, kTextDepth);
+    out.heads = or_default(spec.heads, kTextHeads);
+    out.mlp_dim = or_default(spec.mlp_dim, kTextMlpDim);
+    require(out.width % out.heads == 0,
+            fmt::format("model.width = {} (the transformer's embedding dim) must be divisible by model.heads = {}",
+                        out.width, out.heads));
   } else {  // vit
     out.width = or_default(spec.width, kVitDim);
     out.depth = or_default(spec.depth, kVitDepth);
@@ -74,6 +96,7 @@ ClassifierPtr make_model(const ModelSpec& spec) {
   const ModelSpec resolved = resolve(spec);
   if (resolved.name == "cnn") return Cnn(resolved).ptr();
   if (resolved.name == "resnet18") return ResNet18(resolved).ptr();
+  if (resolved.name == "transformer") return TextTransformer(resolved).ptr();
   return Vit(resolved).ptr();
 }
 

@@ -19,6 +19,9 @@ ClassifierPtr make_model(const ModelSpec& spec);
 
 std::vector<std::string> model_names();
 
+// True for models that read token ids (text) rather than images.
+bool is_text_model(const std::string& name);
+
 int64_t count_parameters(const torch::nn::Module& module);
 
 }  // namespace cwrf::models

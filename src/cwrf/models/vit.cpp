@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -31,13 +32,16 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t heads, int64_t dim_head, doubl
   proj = register_module("proj", torch::nn::Linear(inner, dim));
 }
 
-torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_mask) {
   const int64_t b = x.size(0), n = x.size(1);
   // [B, N, 3*H*D] -> 3 x [B, H, N, D]
   auto qkv_heads = taps::call(qkv, x).view({b, n, 3, heads_, dim_head_}).permute({2, 0, 3, 1, 4});
   torch::Tensor q = qkv_heads[0], k = qkv_heads[1], v = qkv_heads[2];
   const double scale = 1.0 / std::sqrt(static_cast<double>(dim_head_));
-  torch::Tensor attn = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * scale, -1);
+  torch::Tensor logits = torch::matmul(q, k.transpose(-2, -1)) * scale;  // [B, H, N, N]
+  if (key_mask.defined())
+    logits = logits.masked_fill(key_mask.logical_not().view({b, 1, 1, n}), -std::numeric_limits<float>::infinity());
+  torch::Tensor attn = torch::softmax(logits, -1);
   if (dropout_ > 0) attn = torch::dropout(attn, dropout_, is_training());
   torch::Tensor out = torch::matmul(attn, v).transpose(1, 2).reshape({b, n, heads_ * dim_head_});
   out = taps::call(proj, out);
@@ -65,8 +69,8 @@ BlockImpl::BlockImpl(int64_t dim, int64_t heads, int64_t mlp_dim, double dropout
   mlp = register_module("mlp", Mlp(dim, mlp_dim, dropout));
 }
 
-torch::Tensor BlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor h = x + attn->forward(taps::call(norm1, x));
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_mask) {
+  torch::Tensor h = x + attn->forward(taps::call(norm1, x), key_mask);
   return h + mlp->forward(taps::call(norm2, h));
 }
 

@@ -23,7 +23,9 @@ torch::Tensor patchify(const torch::Tensor& images, int64_t patch);
 class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(int64_t dim, int64_t heads, int64_t dim_head, double dropout);
-  torch::Tensor forward(const torch::Tensor& x);  // [B, N, dim] -> [B, N, dim]
+  // [B, N, dim] -> [B, N, dim]. key_mask (optional, bool [B, N]): false keys (padding) get no
+  // attention; every row must keep at least one key.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_mask = {});
   int64_t heads() const { return heads_; }
   int64_t dim_head() const { return dim_head_; }
 
@@ -52,7 +54,7 @@ TORCH_MODULE(Mlp);
 class BlockImpl : public torch::nn::Module {
  public:
   BlockImpl(int64_t dim, int64_t heads, int64_t mlp_dim, double dropout);
-  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_mask = {});  // key_mask: see Attention
 
   torch::nn::LayerNorm norm1 = nullptr, norm2 = nullptr;
   Attention attn = nullptr;

@@ -222,8 +222,15 @@ models::ModelSpec small_spec(const std::string& name) {
   spec.in_channels = name == "resnet18" ? 3 : 1;
   spec.image_size = 8;
   spec.num_classes = 5;
-  spec.width = name == "vit" ? 16 : 4;
+  spec.width = name == "vit" || name == "transformer" ? 16 : 4;
   spec.norm = "group";
+  if (name == "transformer") {
+    spec.vocab_size = 11;
+    spec.seq_len = 6;
+    spec.depth = 2;
+    spec.heads = 2;
+    spec.mlp_dim = 24;
+  }
   if (name == "vit") {
     spec.depth = 2;
     spec.heads = 2;
@@ -240,7 +247,9 @@ void expect_model_matches(const std::string& name) {
   model->to(torch::kFloat64);
   model->train();
   check_supported(*model);
-  const torch::Tensor x = torch::randn({4, spec.in_channels, spec.image_size, spec.image_size}, torch::kFloat64);
+  torch::Tensor x = torch::randn({4, spec.in_channels, spec.image_size, spec.image_size}, torch::kFloat64);
+  if (name == "transformer")  // token ids with padding (0) and a token repeated within a sample
+    x = torch::tensor({3, 5, 3, 0, 0, 0, 1, 2, 9, 10, 4, 7, 6, 6, 6, 6, 0, 0, 0, 0, 0, 0, 0, 0}, torch::kLong).view({4, 6});
   const torch::Tensor labels = torch::tensor({0, 4, 2, 2}, torch::kLong);
   expect_matches_batch_of_one(*model, x, ce_loss(labels));
 }
@@ -248,6 +257,7 @@ void expect_model_matches(const std::string& name) {
 TEST(PerSampleGradsModels, CnnWithGroupNorm) { expect_model_matches("cnn"); }
 TEST(PerSampleGradsModels, Vit) { expect_model_matches("vit"); }
 TEST(PerSampleGradsModels, ResNet18WithGroupNorm) { expect_model_matches("resnet18"); }
+TEST(PerSampleGradsModels, TextTransformer) { expect_model_matches("transformer"); }
 
 TEST(PerSampleGradsModels, ChoosesTheCheaperRouteWithTheSameResult) {
   // The CNN's fc1 sees one "token" per sample (ghost: ‖a‖²‖g‖²), its convs materialise; the
