@@ -30,7 +30,7 @@ struct AttackArgs {
   std::vector<std::string> models;
   std::string out;
   int64_t targets = 0;
-  std::vector<std::string> queries = {"identity", "mirror"};
+  std::vector<std::string> queries;  // empty: the domain's default (attack::default_queries)
   std::vector<std::string> attacks = {"lira", "rmia", "metric"};
   std::vector<std::string> lira_variants = {"online", "online-fixed", "offline", "offline-fixed"};
   std::vector<std::string> rmia_variants = {"online", "offline"};
@@ -119,9 +119,10 @@ attack::AttackPlan make_plan(const AttackArgs& a) {
 void run_attack_command(const AttackArgs& args, const std::string& command_line) {
   const auto started = std::chrono::steady_clock::now();
   const attack::AttackPlan plan = make_plan(args);
-  const std::vector<attack::Query> queries = attack::parse_queries(args.queries);
   const std::vector<fs::path> paths = expand_models(args.models);
   const attack::ModelSet set = attack::open_model_set(paths);
+  const std::vector<std::string> query_list = args.queries.empty() ? attack::default_queries(set) : args.queries;
+  const std::vector<attack::Query> queries = attack::parse_queries(query_list);
   attack::check_feasible(set.membership, plan);  // before minutes of inference
   const int64_t threads = args.threads > 0 ? args.threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
   train::apply_thread_count(threads);
@@ -143,7 +144,7 @@ void run_attack_command(const AttackArgs& args, const std::string& command_line)
                     fmt::format("signals {}/{} batches ({})", done, total, model));
   };
   log(fmt::format("attack: {} models sharing a pool of {} points (split of {} models), queries {}", set.models.size(),
-                  set.pool.size(0), set.split_models, fmt::join(args.queries, ",")));
+                  set.pool.size(0), set.split_models, fmt::join(query_list, ",")));
   const attack::Signals signals = attack::load_signals(set, so);
   progress.clear();
   log(fmt::format("signals: {:.1f}s", signals.seconds));
@@ -258,9 +259,8 @@ void register_attack_command(CLI::App& app, int& exit_code) {
   command->add_option("--targets", a->targets, "attack the first N models, each with the others as shadows (0: all)")
       ->check(at_least(0))
       ->capture_default_str();
-  command->add_option("--queries", a->queries, "identity, mirror, shift:DX:DY, mirror+shift:DX:DY")
-      ->delimiter(',')
-      ->default_str("identity,mirror");
+  command->add_option("--queries", a->queries, "identity, mirror, shift:DX:DY, mirror+shift:DX:DY (default: identity,mirror for images, identity for text)")
+      ->delimiter(',');
   command->add_option("--attacks", a->attacks, "lira, rmia, metric")->delimiter(',')->default_str("lira,rmia,metric");
   command->add_option("--lira-variants", a->lira_variants, "online, online-fixed, offline, offline-fixed")
       ->delimiter(',')

@@ -6,6 +6,7 @@
 #include "cwrf/common/npy.h"
 #include "cwrf/config/keys.h"
 #include "cwrf/data/batches.h"
+#include "cwrf/models/registry.h"
 #include "cwrf/train/model_dir.h"
 #include "cwrf/train/train_job.h"
 #include "cwrf/train/trainer.h"
@@ -93,6 +94,16 @@ CacheIndex read_cache(const fs::path& dir, int64_t examples, int64_t queries, in
 }
 
 }  // namespace
+
+std::vector<std::string> default_queries(const std::string& model_name) {
+  if (models::is_text_model(model_name)) return {"identity"};
+  return {"identity", "mirror"};
+}
+
+std::vector<std::string> default_queries(const ModelSet& set) {
+  require(!set.models.empty(), "no models");
+  return default_queries(model_config(set.models.front()).get_string("model.name"));
+}
 
 std::vector<Query> parse_queries(const std::vector<std::string>& names) {
   require(!names.empty(), "--queries: give at least one query (identity, mirror, shift:DX:DY)");

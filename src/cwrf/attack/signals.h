@@ -28,6 +28,12 @@ struct Query {
   bool is_identity() const { return !mirror && dx == 0 && dy == 0; }
 };
 
+// The default query set of a domain: identity and mirror for image models, identity for text
+// models (a sentence has no mirror image).
+std::vector<std::string> default_queries(const std::string& model_name);
+// The default query set for the models of `set` (read from the first model's config.toml).
+std::vector<std::string> default_queries(const ModelSet& set);
+
 // Parses names as above (Error naming the bad entry). An empty list is an error.
 std::vector<Query> parse_queries(const std::vector<std::string>& names);
 // images: [B, C, H, W].

@@ -24,6 +24,14 @@ Schema build_schema() {
       {"data.test_images", Type::String, "t10k-images-idx3-ubyte.gz", "IDX test images file name"},
       {"data.test_labels", Type::String, "t10k-labels-idx1-ubyte.gz", "IDX test labels file name"},
       {"data.cifar100_labels", Type::String, "fine", "CIFAR-100 label kind", {"fine", "coarse"}},
+      {"data.cinic_valid", Type::String, "ignore", "CINIC-10's valid/ part: ignore, or append it to the training file", {"ignore", "train"}},
+      {"data.train_csv", Type::String, "train.csv", "text-csv: training file (label,text) inside data.path"},
+      {"data.test_csv", Type::String, "test.csv", "text-csv: test file (label,text) inside data.path"},
+      {"data.csv_header", Type::Bool, false, "text-csv: the files start with a header line"},
+      {"data.test_fraction", Type::Float, 0.2, "spam-assassin: share of each group held out as the test set (fixed hash split)"},
+      {"data.seq_len", Type::Int, 0, "text: tokens per example, longer texts truncated (0: 256 spam-assassin, 128 otherwise)"},
+      {"data.vocab_size", Type::Int, 20000, "text: vocabulary cap, <pad> and <unk> included (built from the training file)"},
+      {"data.min_count", Type::Int, 2, "text: words seen fewer times in the training file map to <unk>"},
       {"data.train_size", Type::Int, 0, "training points per model (0: the dataset's Table 4 preset)"},
       {"data.ref_size", Type::Int, 0, "reference (non-member) points per model (0: preset)"},
       {"data.val_size", Type::Int, 0, "validation points outside the pool and every reference set, for sweeps (0: none)"},
@@ -100,6 +108,15 @@ data::DataOptions data_options(const Config& c) {
   o.test_images = c.get_string("data.test_images");
   o.test_labels = c.get_string("data.test_labels");
   o.cifar100_labels = c.get_string("data.cifar100_labels");
+  o.cinic_valid = c.get_string("data.cinic_valid");
+  o.train_csv = c.get_string("data.train_csv");
+  o.test_csv = c.get_string("data.test_csv");
+  o.csv_header = c.get_bool("data.csv_header");
+  o.test_fraction = c.get_float("data.test_fraction");
+  o.seq_len = c.get_int("data.seq_len");
+  o.vocab_size = c.get_int("data.vocab_size");
+  o.min_count = c.get_int("data.min_count");
+  if (o.seq_len < 0) throw Error(fmt::format("config key 'data.seq_len' must be >= 0, got {}", o.seq_len));
   return o;
 }
 

@@ -4,10 +4,13 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace cwrf::data {
+
+class Vocabulary;  // data/tokenizer.h
 
 struct Dataset {
   torch::Tensor inputs;  // images: uint8 [N, C, H, W] (raw 0..255); text: int64 [N, L] token ids
@@ -23,6 +26,8 @@ struct Dataset {
 struct TrainTest {
   Dataset train;
   Dataset test;
+  // Text only: the vocabulary the token ids come from (built from the training part).
+  std::shared_ptr<const Vocabulary> vocabulary;
 };
 
 // Per-channel normalisation x' = (x/255 - mean[c]) / std[c].

@@ -67,6 +67,8 @@ ModelDir open_model_dir(const fs::path& path) {
     dir.spec.name = m.at("name");
     dir.spec.in_channels = m.at("in_channels");
     dir.spec.image_size = m.at("image_size");
+    dir.spec.vocab_size = m.value("vocab_size", int64_t{0});  // text models (absent in older manifests)
+    dir.spec.seq_len = m.value("seq_len", int64_t{0});
     dir.spec.num_classes = m.at("num_classes");
     dir.spec.width = m.at("width");
     dir.spec.depth = m.at("depth");

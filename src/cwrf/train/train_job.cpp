@@ -11,6 +11,7 @@
 #include "cwrf/data/batches.h"
 #include "cwrf/data/loaders.h"
 #include "cwrf/data/normalize.h"
+#include "cwrf/data/tokenizer.h"
 #include "cwrf/models/registry.h"
 #include "cwrf/train/evaluate.h"
 #include "cwrf/train/model_dir.h"
@@ -31,6 +32,7 @@ constexpr int kArtifactFormat = 1;
 
 nlohmann::json spec_json(const models::ModelSpec& s) {
   return {{"name", s.name},       {"in_channels", s.in_channels}, {"image_size", s.image_size},
+          {"vocab_size", s.vocab_size}, {"seq_len", s.seq_len},
           {"num_classes", s.num_classes}, {"width", s.width},     {"depth", s.depth},
           {"heads", s.heads},     {"mlp_dim", s.mlp_dim},         {"patch", s.patch},
           {"norm", s.norm},       {"dropout", s.dropout}};
@@ -38,12 +40,25 @@ nlohmann::json spec_json(const models::ModelSpec& s) {
 
 models::ModelSpec full_spec(const config::Config& config, const data::Dataset& train) {
   models::ModelSpec spec = config::model_spec(config);
-  if (!train.is_image()) throw Error(fmt::format("dataset '{}' is not an image dataset", train.name));
-  spec.in_channels = train.inputs.size(1);
-  spec.image_size = train.inputs.size(2);
-  if (train.inputs.size(3) != spec.image_size)
-    throw Error(fmt::format("dataset '{}' has {}x{} images; models need square images", train.name,
-                            train.inputs.size(2), train.inputs.size(3)));
+  const bool text_model = models::is_text_model(spec.name);
+  if (!train.is_image()) {
+    if (!text_model)
+      throw Error(fmt::format("model.name = \"{}\" reads images, but dataset '{}' is text; use model.name = "
+                              "\"transformer\"",
+                              spec.name, train.name));
+    spec.vocab_size = config.get_int("data.vocab_size");
+    spec.seq_len = train.inputs.size(1);
+    spec.in_channels = spec.image_size = 0;
+  } else {
+    if (text_model)
+      throw Error(fmt::format("model.name = \"{}\" reads token ids, but dataset '{}' holds images", spec.name,
+                              train.name));
+    spec.in_channels = train.inputs.size(1);
+    spec.image_size = train.inputs.size(2);
+    if (train.inputs.size(3) != spec.image_size)
+      throw Error(fmt::format("dataset '{}' has {}x{} images; models need square images", train.name,
+                              train.inputs.size(2), train.inputs.size(3)));
+  }
   spec.num_classes = train.num_classes;
   return models::resolve(spec);
 }
@@ -137,6 +152,7 @@ void resolve_config(config::Config& config, const JobData& job) {
   if (test_size == 0) config.set("data.test_size", job.data.test.size());
 
   const models::ModelSpec spec = full_spec(config, train);
+  if (!train.is_image()) config.set("data.seq_len", spec.seq_len);
   config.set("model.width", spec.width);
   config.set("model.depth", spec.depth);
   config.set("model.heads", spec.heads);
@@ -220,6 +236,10 @@ TrainOptions job_train_options(const config::Config& config, const JobData& job)
   options.augment = augment_options(config, job.data.train);
   options.channels_last = config.get_string("channels_last") == "on";
   return options;
+}
+
+void write_vocabulary_file(const fs::path& dir, const JobData& job) {
+  if (job.data.vocabulary) job.data.vocabulary->save(dir / "vocab.json");
 }
 
 void write_membership_files(const fs::path& dir, const config::Config& config, const ModelSets& sets) {
@@ -345,10 +365,11 @@ TrainJobResult run_train_job(config::Config config, const fs::path& out_root, co
     write_file_atomic(staging / "config.toml", config.to_toml());
     save_tensors(staging / "init.pt", model_state(*model));
     write_membership_files(staging, config, sets);
+    write_vocabulary_file(staging, job);
 
     const TrainOptions options = job_train_options(config, job);
     EpochLog epoch_log(staging / "log.jsonl", step.get());
-    log(fmt::format("training {} ({} parameters) with {} on {} {} images, {} epochs, {} threads", spec.name,
+    log(fmt::format("training {} ({} parameters) with {} on {} {} examples, {} epochs, {} threads", spec.name,
                     models::count_parameters(*model), objective->name(), sets.members.size(), job.data.train.name,
                     options.epochs, torch::get_num_threads()));
     const TrainResult trained = train_model(*model, {&sets.members, &sets.test, &sets.reference}, *objective, *step,

@@ -65,6 +65,10 @@ TrainOptions job_train_options(const config::Config& resolved, const JobData& da
 // membership.json and the .npy index files of a model directory.
 void write_membership_files(const std::filesystem::path& dir, const config::Config& resolved, const ModelSets& sets);
 
+// vocab.json for a text model (the vocabulary its token ids come from, so a reloaded model
+// tokenises identically); nothing for images.
+void write_vocabulary_file(const std::filesystem::path& dir, const JobData& data);
+
 // manifest.json content for a model directory.
 nlohmann::json make_manifest(const std::string& kind, const std::string& hash, const std::string& parent,
                              const config::Config& resolved, const JobData& data, const models::ModelSpec& spec);

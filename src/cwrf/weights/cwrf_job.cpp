@@ -49,7 +49,9 @@ void resolve_cwrf_config(config::Config& config, const train::ModelDir& parent) 
   for (const auto& [key, value] : config.values()) {
     if (!is_parent_defining(key)) continue;
     const auto it = original.find(key);
-    const config::Json before = it == original.end() ? config::Json(nullptr) : *it;
+    // A key the parent's config lacks was added to the schema after it was trained: it had the
+    // default's meaning then.
+    const config::Json before = it == original.end() ? config.schema().find(key)->default_value : *it;
     if (value != before)
       throw Error(fmt::format("config key '{}' = {} differs from the parent model's {} ({}); a rewound model keeps its "
                               "parent's data, split and architecture",
@@ -203,6 +205,7 @@ train::TrainJobResult run_cwrf_job(config::Config config, const fs::path& parent
     save_tensors(staging / "rewound.pt", train::model_state(*model));
     save_tensors(staging / "mask.pt", masks.selected);
     train::write_membership_files(staging, config, sets);
+    train::write_vocabulary_file(staging, job);
 
     // Fine-tuning: the learning rate is rewound to `lr` with a fresh cosine schedule over E epochs.
     train::TrainOptions options = base_options;
