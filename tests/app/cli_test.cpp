@@ -53,6 +53,21 @@ TEST(Cli, BadValueAndMissingDataAreNamed) {
   EXPECT_NE(r.out.find("train-images-idx3-ubyte.gz"), std::string::npos) << r.out;
 }
 
+TEST(Cli, CudaOnACpuBuildIsAClearError) {
+#ifndef CWRF_TEST_HAS_CUDA
+  // Debian's LibTorch has no CUDA: both the single model and the experiment stop before any work.
+  cwrf::testing::TempDir dir;
+  for (const std::string& args : {"train --device cuda --out " + (dir / "runs").string(),
+                                 "run " + std::string(CWRF_SOURCE_DIR) + "/configs/quick.toml --device cuda --out " +
+                                     (dir / "exp").string()}) {
+    const Invocation r = run_cwrf(args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_NE(r.out.find("no CUDA support"), std::string::npos) << r.out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "exp" / "models")) << args;
+  }
+#endif
+}
+
 TEST(Cli, ConfigKeysListsEveryKey) {
   const Invocation r = run_cwrf("config keys");
   EXPECT_EQ(r.status, 0);

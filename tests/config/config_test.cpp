@@ -93,5 +93,22 @@ TEST(Config, TrainOptionsValidateRanges) {
   EXPECT_NE(error_of([&] { train_options(e); }).find("'lr' must be > 0"), std::string::npos);
 }
 
+TEST(Config, ChangedKeysClearAndReset) {
+  // The train job refuses changed cwrf.* keys; a cleared key (null: not written, not hashed) and a
+  // reset one (back to its default) are not changes.
+  Config c(schema());
+  EXPECT_TRUE(c.changed_keys("cwrf.").empty());
+  c.set("cwrf.rate", 0.2);
+  c.set("cwrf.batch_size", 64);
+  EXPECT_EQ(c.changed_keys("cwrf."), (std::vector<std::string>{"cwrf.batch_size", "cwrf.rate"}));
+  Config cleared = c;
+  cleared.clear_prefix("cwrf.");
+  EXPECT_TRUE(cleared.changed_keys("cwrf.").empty());
+  EXPECT_FALSE(cleared.has("cwrf.rate"));
+  c.reset_prefix("cwrf.");
+  EXPECT_TRUE(c.changed_keys("cwrf.").empty());
+  EXPECT_DOUBLE_EQ(c.get_float("cwrf.rate"), 0.05);
+}
+
 }  // namespace
 }  // namespace cwrf::config

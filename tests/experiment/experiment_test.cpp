@@ -59,6 +59,43 @@ cwrf = { rate = 0.1, epochs = 2 }
   EXPECT_DOUBLE_EQ(e.rows[1].overrides.at("cwrf.rate").get<double>(), 0.1);
 }
 
+TEST(Experiment, TopLevelCwrfSettingsGoToTheCwrfRowsOnly) {
+  cwrf::testing::TempDir dir;
+  const auto path = write(dir, std::string(kBase) + R"(
+[cwrf]
+rate = 0.02
+lambda = 0.9
+[[row]]
+name = "No Defense"
+[[row]]
+name = "CE + CWRF"
+cwrf = { rate = 0.1 }
+[[row]]
+name = "RelaxLoss + CWRF"
+defense = "relaxloss"
+cwrf = true
+)");
+  const Experiment e = read_experiment(path);
+  EXPECT_TRUE(e.base.changed_keys("cwrf.").empty());  // the base models are trained from scratch
+  EXPECT_FALSE(e.rows[0].overrides.contains("cwrf.rate"));
+  EXPECT_DOUBLE_EQ(e.rows[1].overrides.at("cwrf.rate").get<double>(), 0.1);  // the row's own value wins
+  EXPECT_DOUBLE_EQ(e.rows[1].overrides.at("cwrf.lambda").get<double>(), 0.9);
+  EXPECT_DOUBLE_EQ(e.rows[2].overrides.at("cwrf.rate").get<double>(), 0.02);
+}
+
+TEST(Experiment, ShippedConfigsAreValid) {
+  // Every experiment file under configs/ reads and plans (data files are only needed to run).
+  int checked = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(CWRF_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".toml" || entry.path().filename().string().rfind("train-", 0) == 0) continue;
+    SCOPED_TRACE(entry.path().string());
+    const Experiment e = read_experiment(entry.path());
+    EXPECT_FALSE(make_plan(e).jobs.empty());
+    ++checked;
+  }
+  EXPECT_GE(checked, 5);
+}
+
 TEST(Experiment, ClearErrors) {
   cwrf::testing::TempDir dir;
   auto check = [&](const std::string& text, const std::string& fragment, const std::vector<std::string>& set = {}) {

@@ -181,10 +181,16 @@ void Config::clear_prefix(const std::string& prefix) {
     if (key.rfind(prefix, 0) == 0) value = nullptr;
 }
 
+void Config::reset_prefix(const std::string& prefix) {
+  for (auto& [key, value] : values_)
+    if (key.rfind(prefix, 0) == 0) value = schema_->find(key)->default_value;
+}
+
 std::vector<std::string> Config::changed_keys(const std::string& prefix) const {
   std::vector<std::string> changed;
   for (const auto& [key, value] : values_)
-    if (key.rfind(prefix, 0) == 0 && value != schema_->find(key)->default_value) changed.push_back(key);
+    if (key.rfind(prefix, 0) == 0 && !value.is_null() && value != schema_->find(key)->default_value)
+      changed.push_back(key);
   return changed;
 }
 

@@ -63,7 +63,9 @@ class Config {
   void merge_json(const Json& flat, const std::string& origin);
   // Resets every key under `prefix` (e.g. "cwrf.") to null, so it is neither written nor hashed.
   void clear_prefix(const std::string& prefix);
-  // Keys under `prefix` whose value differs from the schema default.
+  // Resets every key under `prefix` to its schema default.
+  void reset_prefix(const std::string& prefix);
+  // Keys under `prefix` set to a value other than the schema default (cleared keys are not).
   std::vector<std::string> changed_keys(const std::string& prefix) const;
 
   bool has(const std::string& key) const;  // set to a non-null value

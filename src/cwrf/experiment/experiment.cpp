@@ -1,5 +1,6 @@
 #include "cwrf/experiment/experiment.h"
 
+#include "cwrf/attack/signals.h"
 #include "cwrf/common/error.h"
 #include "cwrf/config/keys.h"
 #include "cwrf/data/split.h"
@@ -198,6 +199,13 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
     if (!names.insert(row.name).second) throw Error(fmt::format("{}: two rows are named '{}'", path.string(), row.name));
     e.rows.push_back(std::move(row));
   }
+  // A top-level [cwrf] table holds the settings every CWRF row shares (a row's own values win).
+  // They belong to the CWRF jobs only: the models trained from scratch refuse cwrf.* keys.
+  for (const std::string& key : e.base.changed_keys("cwrf.")) {
+    for (Row& row : e.rows)
+      if (row.cwrf && !row.overrides.contains(key)) row.overrides[key] = e.base.get(key);
+  }
+  e.base.reset_prefix("cwrf.");
 
   const std::string ctx = where(path, "experiment");
   require(e.runs >= 1, fmt::format("{}: runs must be >= 1, got {}", ctx, e.runs));
@@ -225,7 +233,7 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
                               e.models, err.what()));
     }
   }
-  require(!e.attack.queries.empty(), fmt::format("{}: queries must not be empty", where(path, "attack")));
+  if (e.attack.queries.empty()) e.attack.queries = attack::default_queries(e.base.get_string("model.name"));
   return e;
 }
 

@@ -35,7 +35,7 @@ struct Row {
 
 struct AttackSettings {
   std::vector<std::string> attacks = {"lira", "rmia"};    // lira | rmia | metric
-  std::vector<std::string> queries = {"identity", "mirror"};
+  std::vector<std::string> queries;  // empty: the domain's default (identity, mirror; text: identity)
   double rmia_gamma = 2.0;
   double rmia_offline_a = 0.3;
   int64_t rmia_population = 0;  // 0: every non-member of the target
