@@ -1,5 +1,6 @@
 #include "cwrf/common/error.h"
 #include "cwrf/data/cinic.h"
+#include "cwrf/data/loaders.h"
 #include "cwrf/data/png.h"
 #include "test_support.h"
 
@@ -254,6 +255,24 @@ TEST(Cinic, ValidIsOnlyNeededWhenUsed) {
   write_part(dir / "test", 1, 50);
   EXPECT_EQ(load_cinic10(dir.path(), false).train.size(), 10);
   expect_error([&] { load_cinic10(dir.path(), true); }, {"valid", "missing folder"});
+}
+
+TEST(Cinic, LoadedByNameThroughTheDataOptions) {
+  // data.name = "cinic10" and data.cinic_valid reach load_cinic10 (what `cwrf train` uses).
+  TempDir dir;
+  write_part(dir / "train", 1, 0);
+  write_part(dir / "valid", 1, 100);
+  write_part(dir / "test", 1, 200);
+  DataOptions o;
+  o.name = "cinic10";
+  o.path = dir.path().string();
+  EXPECT_EQ(load_dataset(o).train.size(), 10);
+  o.cinic_valid = "train";
+  const TrainTest both = load_dataset(o);
+  EXPECT_EQ(both.train.size(), 20);
+  EXPECT_EQ(both.test.size(), 10);
+  o.cinic_valid = "test";
+  EXPECT_THROW(load_dataset(o), Error);
 }
 
 TEST(Cinic, WrongImageSizeNamesFileAndSize) {
