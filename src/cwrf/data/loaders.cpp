@@ -57,10 +57,6 @@ std::vector<std::string> dataset_names() {
   return {"fashion-mnist", "idx", "cifar10", "cifar100", "cinic10", "spam-assassin", "dbpedia14", "text-csv"};
 }
 
-bool is_text_dataset(const std::string& name) {
-  return name == "spam-assassin" || name == "dbpedia14" || name == "text-csv";
-}
-
 int64_t text_default_seq_len(const std::string& name) { return name == "spam-assassin" ? 256 : 128; }
 
 std::string default_data_path(const std::string& name) {

@@ -35,7 +35,6 @@ struct DataOptions {
 TrainTest load_dataset(const DataOptions& options);
 
 std::vector<std::string> dataset_names();
-bool is_text_dataset(const std::string& name);
 // Tokens per example when data.seq_len is 0: spam-assassin 256 (its median message has ~200
 // words), dbpedia14 and text-csv 128 (a DBpedia title + abstract is ~50-60 words).
 int64_t text_default_seq_len(const std::string& name);
