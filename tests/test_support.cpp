@@ -1,11 +1,27 @@
 #include "test_support.h"
 
+#include <array>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <stdexcept>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace cwrf::testing {
+
+Invocation run_cwrf(const std::string& args, Streams streams) {
+  Invocation r;
+  const std::string redirect = streams == Streams::StdoutOnly ? " 2>/dev/null" : " 2>&1";
+  FILE* pipe = ::popen((std::string(CWRF_BINARY) + " " + args + redirect).c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
 
 TempDir::TempDir() {
   std::random_device rd;

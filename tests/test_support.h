@@ -25,6 +25,15 @@ class TempDir {
 // Writes raw bytes to a file (creating parent directories); for generated fixtures.
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 
+// The cwrf program as a user runs it: exit status and what it printed.
+struct Invocation {
+  int status = -1;  // exit status, -1 when it did not exit normally
+  std::string out;
+};
+enum class Streams { StdoutAndStderr, StdoutOnly };
+// Runs the built binary (CWRF_BINARY) with `args` through the shell.
+Invocation run_cwrf(const std::string& args, Streams streams = Streams::StdoutAndStderr);
+
 // Where Debian's dataset-fashion-mnist puts the files; integration tests skip without it.
 std::filesystem::path fashion_mnist_dir();
 bool have_fashion_mnist();

@@ -4,31 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
-#include <sys/wait.h>
 
 namespace cwrf {
 namespace {
 
-struct Invocation {
-  int status = -1;
-  std::string out;  // stdout and stderr
-};
-
-Invocation run_cwrf(const std::string& args) {
-  Invocation r;
-  const std::string command = std::string(CWRF_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using cwrf::testing::Invocation;
+using cwrf::testing::run_cwrf;
 
 TEST(Cli, HelpListsTheCommands) {
   const Invocation r = run_cwrf("--help");

@@ -1,31 +1,16 @@
 // `cwrf dp epsilon|sigma` as a user runs them: the number on stdout, errors as one line.
+#include "test_support.h"
+
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
-#include <sys/wait.h>
 
 namespace cwrf {
 namespace {
 
-struct Output {
-  int status = -1;
-  std::string out;  // stdout only
-};
+using Output = cwrf::testing::Invocation;
 
-Output run_stdout(const std::string& args) {
-  Output r;
-  const std::string command = std::string(CWRF_BINARY) + " " + args + " 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+Output run_stdout(const std::string& args) { return cwrf::testing::run_cwrf(args, cwrf::testing::Streams::StdoutOnly); }
 
 TEST(DpCli, EpsilonPrintsTheAccountantsValue) {
   const Output r = run_stdout("dp epsilon --sigma 1.1 --q 0.01 --steps 10000 --delta 1e-5");

@@ -1,5 +1,6 @@
 // `cwrf attack` and `cwrf bench attack` as a user meets them: a run over real tiny model
 // directories, the signal cache across runs, and one-line errors.
+#include "test_support.h"
 #include "tiny_models.h"
 
 #include "cwrf/common/files.h"
@@ -7,29 +8,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
-#include <sys/wait.h>
-
 namespace cwrf::attack {
 namespace {
 
-struct Invocation {
-  int status = -1;
-  std::string out;
-};
-
-Invocation run_cwrf(const std::string& args) {
-  Invocation r;
-  FILE* pipe = ::popen((std::string(CWRF_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using cwrf::testing::Invocation;
+using cwrf::testing::run_cwrf;
 
 std::string join(const std::vector<std::filesystem::path>& paths) {
   std::string s;
