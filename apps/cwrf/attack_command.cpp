@@ -189,16 +189,6 @@ void run_attack_command(const AttackArgs& args, const std::string& command_line)
   std::cout << "results: " << (out / "results.json").string() << "\n";
 }
 
-CLI::Validator at_least(int64_t minimum) {
-  return CLI::Validator(
-      [minimum](std::string& text) -> std::string {
-        int64_t value = 0;
-        if (!CLI::detail::lexical_cast(text, value)) return fmt::format("'{}' is not an integer", text);
-        return value >= minimum ? "" : fmt::format("must be >= {}, got {}", minimum, value);
-      },
-      "");
-}
-
 void register_bench_attack(CLI::App& bench, int& exit_code) {
   auto* command = bench.add_subcommand(
       "attack", "attack scoring time on synthetic signals: RMIA sort-based vs pairwise, and LiRA");

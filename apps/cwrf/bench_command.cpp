@@ -86,17 +86,6 @@ std::string grouped(int64_t n) {
   return out;
 }
 
-// CLI11's PositiveNumber prints its range as a 300-digit double; this says it in words.
-CLI::Validator at_least(int64_t minimum) {
-  return CLI::Validator(
-      [minimum](std::string& text) -> std::string {
-        int64_t value = 0;
-        if (!CLI::detail::lexical_cast(text, value)) return fmt::format("'{}' is not an integer", text);
-        return value >= minimum ? "" : fmt::format("must be >= {}, got {}", minimum, value);
-      },
-      "");
-}
-
 nlohmann::json spec_json(const models::ModelSpec& s) {
   return {{"name", s.name},   {"in_channels", s.in_channels}, {"image_size", s.image_size}, {"num_classes", s.num_classes},
           {"width", s.width}, {"depth", s.depth},             {"heads", s.heads},           {"mlp_dim", s.mlp_dim},

@@ -26,6 +26,10 @@ config::Config build_config(const ConfigInputs& inputs);
 // The same on top of an existing config (a parent model's, for `cwrf rewind`).
 void apply_config_inputs(config::Config& config, const ConfigInputs& inputs);
 
+// An integer option's lower bound, said in words (CLI11's PositiveNumber prints its range as a
+// 300-digit double).
+CLI::Validator at_least(int64_t minimum);
+
 // Registration of each subcommand; the callback runs it and sets the exit code.
 void register_train_command(CLI::App& app, int& exit_code);
 void register_cwrf_commands(CLI::App& app, int& exit_code);  // score, rewind, analyze

@@ -2,6 +2,8 @@
 
 #include "cwrf/config/keys.h"
 
+#include <fmt/format.h>
+
 namespace cwrf::app {
 
 namespace {
@@ -47,6 +49,16 @@ config::Config build_config(const ConfigInputs& inputs) {
   config::Config c(config::schema());
   apply_config_inputs(c, inputs);
   return c;
+}
+
+CLI::Validator at_least(int64_t minimum) {
+  return CLI::Validator(
+      [minimum](std::string& text) -> std::string {
+        int64_t value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return fmt::format("'{}' is not an integer", text);
+        return value >= minimum ? "" : fmt::format("must be >= {}, got {}", minimum, value);
+      },
+      "");
 }
 
 }  // namespace cwrf::app
