@@ -22,6 +22,14 @@ void record(LayerKind kind, torch::nn::Module* module, const torch::Tensor& x, c
   current->add(std::move(r));
 }
 
+// A typed layer's forward, recorded under an active capture.
+template <typename Holder>
+torch::Tensor forward_and_record(Holder& layer, LayerKind kind, const torch::Tensor& x) {
+  torch::Tensor y = layer->forward(x);
+  if (current != nullptr) record(kind, layer.get(), x, y);
+  return y;
+}
+
 }  // namespace
 
 Capture::Capture() {
@@ -34,33 +42,19 @@ Capture::~Capture() { current = nullptr; }
 Capture* active() { return current; }
 
 torch::Tensor call(torch::nn::Linear& layer, const torch::Tensor& x) {
-  torch::Tensor y = layer->forward(x);
-  if (current != nullptr) record(LayerKind::Linear, layer.get(), x, y);
-  return y;
+  return forward_and_record(layer, LayerKind::Linear, x);
 }
-
 torch::Tensor call(torch::nn::Conv2d& layer, const torch::Tensor& x) {
-  torch::Tensor y = layer->forward(x);
-  if (current != nullptr) record(LayerKind::Conv2d, layer.get(), x, y);
-  return y;
+  return forward_and_record(layer, LayerKind::Conv2d, x);
 }
-
 torch::Tensor call(torch::nn::LayerNorm& layer, const torch::Tensor& x) {
-  torch::Tensor y = layer->forward(x);
-  if (current != nullptr) record(LayerKind::LayerNorm, layer.get(), x, y);
-  return y;
+  return forward_and_record(layer, LayerKind::LayerNorm, x);
 }
-
 torch::Tensor call(torch::nn::GroupNorm& layer, const torch::Tensor& x) {
-  torch::Tensor y = layer->forward(x);
-  if (current != nullptr) record(LayerKind::GroupNorm, layer.get(), x, y);
-  return y;
+  return forward_and_record(layer, LayerKind::GroupNorm, x);
 }
-
 torch::Tensor call(torch::nn::Embedding& layer, const torch::Tensor& ids) {
-  torch::Tensor y = layer->forward(ids);
-  if (current != nullptr) record(LayerKind::Embedding, layer.get(), ids, y);
-  return y;
+  return forward_and_record(layer, LayerKind::Embedding, ids);
 }
 
 torch::Tensor call(torch::nn::AnyModule& layer, const torch::Tensor& x) {
