@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "cwrf/job/keys.h"
+
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +11,24 @@
 #include <unistd.h>
 
 namespace cwrf::testing {
+
+config::Config job_config(std::initializer_list<std::pair<const char*, config::Json>> keys) {
+  config::Config c(job::schema());
+  for (const auto& [key, value] : keys) c.set(key, value);
+  return c;
+}
+
+config::Config tiny_idx_config(const std::filesystem::path& data,
+                               std::initializer_list<std::pair<const char*, config::Json>> keys) {
+  config::Config c = job_config({{"data.name", "idx"},
+                                 {"data.path", data.string()},
+                                 {"epochs", 2},
+                                 {"batch_size", 32},
+                                 {"model.width", 4},
+                                 {"threads", 1}});
+  for (const auto& [key, value] : keys) c.set(key, value);
+  return c;
+}
 
 Invocation run_cwrf(const std::string& args, Streams streams) {
   Invocation r;

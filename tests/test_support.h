@@ -1,8 +1,12 @@
 // Shared helpers for the test suites.
 #pragma once
 
+#include "cwrf/config/config.h"
+
 #include <filesystem>
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -33,6 +37,13 @@ struct Invocation {
 enum class Streams { StdoutAndStderr, StdoutOnly };
 // Runs the built binary (CWRF_BINARY) with `args` through the shell.
 Invocation run_cwrf(const std::string& args, Streams streams = Streams::StdoutAndStderr);
+
+// A model job's config (job::schema()) with `keys` set in order: a test's config as one table.
+config::Config job_config(std::initializer_list<std::pair<const char*, config::Json>> keys);
+// The same on the tiny synthetic IDX dataset in `data` (write_synthetic_idx_dataset): one
+// thread, width-4 CNN, batch 32, 2 epochs, then `keys`.
+config::Config tiny_idx_config(const std::filesystem::path& data,
+                               std::initializer_list<std::pair<const char*, config::Json>> keys = {});
 
 // Where Debian's dataset-fashion-mnist puts the files; integration tests skip without it.
 std::filesystem::path fashion_mnist_dir();

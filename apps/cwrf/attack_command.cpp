@@ -3,47 +3,31 @@
 // RMIA (sort-based vs pairwise) and LiRA on synthetic signals (docs/performance.md).
 #include "commands.h"
 
+#include "cwrf/attack/attack_job.h"
 #include "cwrf/attack/benchmark.h"
-#include "cwrf/attack/model_set.h"
-#include "cwrf/attack/runner.h"
-#include "cwrf/attack/signals.h"
+#include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/progress.h"
-#include "cwrf/train/model_dir.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/common/threads.h"
+#include "cwrf/job/model_dir.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 namespace cwrf::app {
 
 namespace {
 
+// The command's own inputs; every attack setting is a flag generated from the settings table.
 struct AttackArgs {
   std::vector<std::string> models;
   std::string out;
-  int64_t targets = 0;
-  std::vector<std::string> queries;  // empty: the domain's default (attack::default_queries)
-  std::vector<std::string> attacks = {"lira", "rmia", "metric"};
-  std::vector<std::string> lira_variants = {"online", "online-fixed", "offline", "offline-fixed"};
-  std::vector<std::string> rmia_variants = {"online", "offline"};
-  std::vector<std::string> metrics = {"loss", "confidence", "entropy", "modified-entropy"};
-  double rmia_gamma = 2.0;
-  double rmia_offline_a = 0.3;
-  double rmia_temperature = 1.0;
-  double rmia_margin = 0.0;
-  int64_t rmia_population = 0;
-  std::vector<double> fpr = {1e-2, 1e-3, 1e-5};
-  int64_t bootstrap = 200;
-  uint64_t seed = 0;
-  int64_t batch_size = 256;  // signals.h: larger CNN batches page-fault their activations in every batch
+  std::vector<ConfigInputs::Shortcut> settings;  // --rmia-gamma 1, --attacks lira, ... in order
   int64_t threads = 0;
   std::string device = "cpu";
   std::string cache;
@@ -65,7 +49,7 @@ std::vector<fs::path> expand_models(const std::vector<std::string>& given) {
     }
     std::vector<fs::path> inside;
     for (const auto& e : fs::directory_iterator(p, ec))
-      if (train::is_complete_model_dir(e.path())) inside.push_back(e.path());
+      if (job::is_complete_model_dir(e.path())) inside.push_back(e.path());
     if (inside.empty()) throw Error(fmt::format("--models: {} is not a model directory and holds none", text));
     std::sort(inside.begin(), inside.end());
     out.insert(out.end(), inside.begin(), inside.end());
@@ -73,120 +57,32 @@ std::vector<fs::path> expand_models(const std::vector<std::string>& given) {
   return out;
 }
 
-attack::AttackPlan make_plan(const AttackArgs& a) {
-  attack::AttackPlan plan;
-  plan.lira = plan.rmia = plan.metric = false;
-  for (const std::string& name : a.attacks) {
-    if (name == "lira") plan.lira = true;
-    else if (name == "rmia") plan.rmia = true;
-    else if (name == "metric") plan.metric = true;
-    else throw Error(fmt::format("--attacks: unknown attack '{}'; known: lira, rmia, metric", name));
-  }
-  plan.lira_variants.clear();
-  for (const std::string& v : a.lira_variants) {
-    if (v == "online") plan.lira_variants.push_back({true, false});
-    else if (v == "online-fixed") plan.lira_variants.push_back({true, true});
-    else if (v == "offline") plan.lira_variants.push_back({false, false});
-    else if (v == "offline-fixed") plan.lira_variants.push_back({false, true});
-    else throw Error(fmt::format("--lira-variants: unknown variant '{}'; known: online, online-fixed, offline, offline-fixed", v));
-  }
-  plan.rmia_online.clear();
-  for (const std::string& v : a.rmia_variants) {
-    if (v == "online" || v == "offline") plan.rmia_online.push_back(v == "online");
-    else throw Error(fmt::format("--rmia-variants: unknown variant '{}'; known: online, offline", v));
-  }
-  plan.metrics.clear();
-  for (const std::string& m : a.metrics) plan.metrics.push_back(attack::parse_metric(m));
-  require(!plan.lira || !plan.lira_variants.empty(), "--lira-variants: empty");
-  require(!plan.rmia || !plan.rmia_online.empty(), "--rmia-variants: empty");
-  require(!plan.metric || !plan.metrics.empty(), "--metrics: empty");
-  require(a.rmia_gamma > 0, fmt::format("--rmia-gamma must be > 0, got {}", a.rmia_gamma));
-  require(a.rmia_offline_a >= 0 && a.rmia_offline_a <= 1, fmt::format("--rmia-offline-a must be in [0, 1], got {}", a.rmia_offline_a));
-  require(a.rmia_temperature > 0, fmt::format("--rmia-temperature must be > 0, got {}", a.rmia_temperature));
-  for (double f : a.fpr) require(f > 0 && f < 1, fmt::format("--fpr: levels must be in (0, 1), got {}", f));
-  plan.rmia_gamma = a.rmia_gamma;
-  plan.rmia_offline_a = a.rmia_offline_a;
-  plan.rmia_temperature = a.rmia_temperature;
-  plan.rmia_margin = a.rmia_margin;
-  plan.rmia_population = a.rmia_population;
-  plan.targets = a.targets;
-  plan.roc.fpr_levels = a.fpr;
-  plan.roc.bootstrap = a.bootstrap;
-  plan.seed = a.seed;
-  return plan;
-}
-
 void run_attack_command(const AttackArgs& args, const std::string& command_line) {
-  const auto started = std::chrono::steady_clock::now();
-  const attack::AttackPlan plan = make_plan(args);
-  const std::vector<fs::path> paths = expand_models(args.models);
-  const attack::ModelSet set = attack::open_model_set(paths);
-  const std::vector<std::string> query_list = args.queries.empty() ? attack::default_queries(set) : args.queries;
-  const std::vector<attack::Query> queries = attack::parse_queries(query_list);
-  attack::check_feasible(set.membership, plan);  // before minutes of inference
-  const int64_t threads = args.threads > 0 ? args.threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
-  train::apply_thread_count(threads);
-  const fs::path out(args.out);
+  config::Config settings(attack::attack_schema());
+  set_given_settings(settings, args.settings);
+  attack::AttackJob job(settings);
+  for (const fs::path& p : expand_models(args.models)) job.models.push_back(p);
+  job.out = args.out;
+  job.cache = args.no_cache ? fs::path() : (args.cache.empty() ? job.out / "cache" : fs::path(args.cache));
+  job.threads = args.threads;
+  job.device = args.device;
+  job.plot = !args.no_plot;
+  job.extra = {{"command", command_line}};
 
   ProgressLine progress;
-  auto log = [&](const std::string& line) {
+  attack::AttackJobCallbacks callbacks;
+  callbacks.log = [&](const std::string& line) {
     progress.clear();
     std::cerr << line << "\n";
   };
-  attack::SignalOptions so;
-  so.queries = queries;
-  so.batch_size = args.batch_size;
-  so.device = args.device;
-  so.cache_dir = args.no_cache ? fs::path() : (args.cache.empty() ? out / "cache" : fs::path(args.cache));
-  so.log = log;
-  so.progress = [&](int64_t done, int64_t total, const std::string& model) {
-    progress.update(static_cast<double>(done) / static_cast<double>(total),
-                    fmt::format("signals {}/{} batches ({})", done, total, model));
-  };
-  log(fmt::format("attack: {} models sharing a pool of {} points (split of {} models), queries {}", set.models.size(),
-                  set.pool.size(0), set.split_models, fmt::join(query_list, ",")));
-  const attack::Signals signals = attack::load_signals(set, so);
+  callbacks.progress = [&](double fraction, const std::string& text) { progress.update(fraction, text); };
+  const attack::AttackJobResult r = attack::run_attack_job(job, callbacks);
   progress.clear();
-  log(fmt::format("signals: {:.1f}s", signals.seconds));
-
-  const attack::AttackRun run = attack::run_attacks(signals.logits, signals.labels, set.membership, plan, log);
-
-  nlohmann::json models = nlohmann::json::array();
-  std::vector<std::string> names;
-  for (const auto& m : set.models) {
-    names.push_back(m.path.string());
-    nlohmann::json entry = {{"path", m.path.string()}, {"hash", m.hash}, {"split_model", m.split_model}};
-    for (const char* key : {"test_acc", "train_acc"})
-      if (m.metrics.contains(key)) entry[key] = m.metrics[key];
-    models.push_back(entry);
-  }
-  attack::OutputContext context;
-  context.model_paths = names;
-  context.pool = set.pool;
-  context.labels = signals.labels;
-  context.plot = !args.no_plot;
-  std::vector<std::string> query_names;
-  for (const auto& q : so.queries) query_names.push_back(q.name);
-  context.extra = {{"command", command_line},
-                   {"cwrf_version", CWRF_VERSION},
-                   {"models", models},
-                   {"split_models", set.split_models},
-                   {"pool_hash", set.pool_hash},
-                   {"data_fingerprint", set.data_fingerprint},
-                   {"queries", query_names},
-                   {"threads", threads},
-                   {"signals", {{"seconds", signals.seconds},
-                                {"computed_models", signals.computed},
-                                {"cached_models", signals.reused},
-                                {"cache", so.cache_dir.string()}}}};
-  const auto write_started = std::chrono::steady_clock::now();
-  for (const std::string& w : attack::write_attack_outputs(run, plan, out, context)) log("warning: " + w);
-  const double write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started).count();
-  std::cout << attack::summary_table(run);
+  std::cout << attack::summary_table(r.run);
   std::cout << fmt::format("signals {:.1f}s ({} computed, {} cached), attacks {:.1f}s, outputs {:.1f}s, total {:.1f}s\n",
-                           signals.seconds, signals.computed, signals.reused, run.seconds, write_seconds,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  std::cout << "results: " << (out / "results.json").string() << "\n";
+                           r.signal_seconds, r.signals_computed, r.signals_reused, r.attack_seconds, r.write_seconds,
+                           r.seconds);
+  std::cout << "results: " << (job.out / "results.json").string() << "\n";
 }
 
 void register_bench_attack(CLI::App& bench, int& exit_code) {
@@ -210,7 +106,7 @@ void register_bench_attack(CLI::App& bench, int& exit_code) {
       ->capture_default_str();
   command->add_option("--json", *json, "also write the results as JSON to FILE");
   command->callback([o, json, threads, &exit_code] {
-    train::apply_thread_count(*threads);
+    apply_thread_count(*threads);
     std::cerr << fmt::format("bench attack: N = {}, |Z| = {}, {} reference models, {} queries\n", o->examples,
                              o->population, o->references, o->queries);
     const nlohmann::json r = attack::run_attack_benchmark(*o);
@@ -246,34 +142,7 @@ void register_attack_command(CLI::App& app, int& exit_code) {
       ->required()
       ->expected(1, -1);
   command->add_option("-o,--out", a->out, "output directory (results.json, scores, ROC curves)")->required();
-  command->add_option("--targets", a->targets, "attack the first N models, each with the others as shadows (0: all)")
-      ->check(at_least(0))
-      ->capture_default_str();
-  command->add_option("--queries", a->queries, "identity, mirror, shift:DX:DY, mirror+shift:DX:DY (default: identity,mirror for images, identity for text)")
-      ->delimiter(',');
-  command->add_option("--attacks", a->attacks, "lira, rmia, metric")->delimiter(',')->default_str("lira,rmia,metric");
-  command->add_option("--lira-variants", a->lira_variants, "online, online-fixed, offline, offline-fixed")
-      ->delimiter(',')
-      ->default_str("online,online-fixed,offline,offline-fixed");
-  command->add_option("--rmia-variants", a->rmia_variants, "online, offline")->delimiter(',')->default_str("online,offline");
-  command->add_option("--metrics", a->metrics, "loss, confidence, entropy, modified-entropy")
-      ->delimiter(',')
-      ->default_str("loss,confidence,entropy,modified-entropy");
-  command->add_option("--rmia-gamma", a->rmia_gamma, "RMIA γ: z counts when LR(x, z) > γ")->capture_default_str();
-  command->add_option("--rmia-offline-a", a->rmia_offline_a, "RMIA offline a: P(x) = (1+a)/2 P_out(x) + (1-a)/2")
-      ->capture_default_str();
-  command->add_option("--rmia-temperature", a->rmia_temperature, "RMIA signal: softmax temperature")->capture_default_str();
-  command->add_option("--rmia-margin", a->rmia_margin, "RMIA signal: soft margin on the true logit")->capture_default_str();
-  command->add_option("--rmia-population", a->rmia_population,
-                      "RMIA population size |Z|: a seeded subset of the target's non-members (0: all)")
-      ->check(at_least(0))
-      ->capture_default_str();
-  command->add_option("--fpr", a->fpr, "FPR levels for TPR@FPR (FPR <= level)")->delimiter(',')->default_str("0.01,0.001,1e-05");
-  command->add_option("--bootstrap", a->bootstrap, "bootstrap replicates for the TPR intervals (0: none)")
-      ->check(at_least(0))
-      ->capture_default_str();
-  command->add_option("--seed", a->seed, "seed of population subsets and bootstrap")->capture_default_str();
-  command->add_option("--batch-size", a->batch_size, "inference batch size")->check(at_least(1))->capture_default_str();
+  add_settings_options(*command, attack::attack_schema(), a->settings);
   command->add_option("--threads", a->threads, "intra-op threads (0: all cores)")->check(at_least(0))->capture_default_str();
   command->add_option("--device", a->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   command->add_option("--cache", a->cache, "signal cache directory (default: OUT/cache)");
@@ -287,7 +156,7 @@ void register_attack_command(CLI::App& app, int& exit_code) {
   command->callback([a, &exit_code] {
     std::string line = "cwrf attack --models";
     for (const auto& m : a->models) line += " " + m;
-    line += " --out " + a->out;  // the other options are in results.json's "plan" and "queries"
+    line += " --out " + a->out;  // the settings are in results.json ("settings", "queries")
     run_attack_command(*a, line);
     exit_code = 0;
   });

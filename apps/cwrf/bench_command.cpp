@@ -4,6 +4,7 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
+#include "cwrf/common/threads.h"
 #include "cwrf/models/registry.h"
 #include "cwrf/train/throughput.h"
 
@@ -14,7 +15,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <thread>
 
 namespace cwrf::app {
 
@@ -96,7 +96,7 @@ void run_bench_train(const BenchArgs& args) {
   const std::vector<Preset> all = presets();
   std::vector<Preset> chosen;
   for (const auto& name : args.models) chosen.push_back(find_preset(all, name));
-  const int64_t threads = args.threads > 0 ? args.threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
+  const int64_t threads = resolve_threads(args.threads);
 
   // The command that reproduces this run, settings resolved (steps stay per preset unless given).
   std::string command = fmt::format("cwrf bench train --models {} --batch {} --repeats {} --threads {}",

@@ -15,9 +15,12 @@ namespace cwrf::app {
 // The config inputs every command shares: --config FILE, --set key=value (repeatable),
 // and shortcut flags for the most used keys (--epochs 5 == --set epochs=5).
 struct ConfigInputs {
+  struct Shortcut {
+    std::string key, text, flag;  // the key it sets, the value as typed, the flag (for error messages)
+  };
   std::vector<std::string> files;
   std::vector<std::string> assignments;
-  std::vector<std::pair<std::string, std::string>> shortcuts;  // (key, text) in command-line order
+  std::vector<Shortcut> shortcuts;  // in command-line order
 };
 
 void add_config_options(CLI::App& command, ConfigInputs& inputs);
@@ -25,6 +28,12 @@ void add_config_options(CLI::App& command, ConfigInputs& inputs);
 config::Config build_config(const ConfigInputs& inputs);
 // The same on top of an existing config (a parent model's, for `cwrf rewind`).
 void apply_config_inputs(config::Config& config, const ConfigInputs& inputs);
+
+// One flag per option of `schema` that names one (Option::flag), with its help, default and
+// choices; the values given land in `given` in command-line order, to be set with
+// set_given_settings (which validates each and names the flag in errors).
+void add_settings_options(CLI::App& command, const config::Schema& schema, std::vector<ConfigInputs::Shortcut>& given);
+void set_given_settings(config::Config& settings, const std::vector<ConfigInputs::Shortcut>& given);
 
 // An integer option's lower bound, said in words (CLI11's PositiveNumber prints its range as a
 // 300-digit double).

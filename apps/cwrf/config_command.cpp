@@ -2,7 +2,7 @@
 // config (defaults + files + overrides) as TOML.
 #include "commands.h"
 
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 
 #include <fmt/format.h>
 
@@ -16,11 +16,12 @@ void register_config_command(CLI::App& app, int& exit_code) {
   command->require_subcommand(1);
   auto* keys = command->add_subcommand("keys", "list every config key with its type, default and meaning");
   keys->callback([&exit_code] {
-    for (const auto& o : config::schema().options()) {
+    for (const auto& o : job::schema().options()) {
       std::string def = o.default_value.is_null() ? "(set by the defense)" : o.default_value.dump();
       std::string choices;
       for (const auto& c : o.choices) choices += (choices.empty() ? " [" : "|") + c;
       if (!choices.empty()) choices += "]";
+      if (!o.bounds.unbounded()) choices += " [" + o.bounds.describe() + "]";
       std::cout << fmt::format("{:<24} {:<28} {}{}\n", o.key, def, o.help, choices);
     }
     exit_code = 0;

@@ -1,6 +1,6 @@
 #include "commands.h"
 
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 
 #include <fmt/format.h>
 
@@ -29,26 +29,53 @@ const Shortcut kShortcuts[] = {
 }  // namespace
 
 void add_config_options(CLI::App& command, ConfigInputs& inputs) {
-  command.add_option("-c,--config", inputs.files, "TOML config file(s), applied in order")->check(CLI::ExistingFile);
+  command.add_option("-c,--config", inputs.files, "TOML config file(s), applied in order");
   command.add_option("-s,--set", inputs.assignments, "override a config key: --set key=value (repeatable)")
       ->allow_extra_args(false);
   for (const auto& s : kShortcuts) {
     const std::string key = s.key;
+    const std::string flag = s.flag;
     command.add_option_function<std::string>(
-        s.flag, [&inputs, key](const std::string& text) { inputs.shortcuts.emplace_back(key, text); }, s.help);
+        s.flag, [&inputs, key, flag](const std::string& text) { inputs.shortcuts.push_back({key, text, flag}); }, s.help);
   }
 }
 
 void apply_config_inputs(config::Config& c, const ConfigInputs& inputs) {
   for (const auto& file : inputs.files) c.merge_toml_file(file);
-  for (const auto& [key, text] : inputs.shortcuts) c.set_text(key, text, "--" + key);
+  for (const auto& shortcut : inputs.shortcuts) c.set_text(shortcut.key, shortcut.text, shortcut.flag);
   for (const auto& a : inputs.assignments) c.set_assignment(a);
 }
 
 config::Config build_config(const ConfigInputs& inputs) {
-  config::Config c(config::schema());
+  config::Config c(job::schema());
   apply_config_inputs(c, inputs);
   return c;
+}
+
+void add_settings_options(CLI::App& command, const config::Schema& schema, std::vector<ConfigInputs::Shortcut>& given) {
+  for (const config::Option& o : schema.options()) {
+    if (o.flag.empty()) continue;
+    std::string help = o.help;
+    if (!o.choices.empty()) help += fmt::format(" [{}]", fmt::join(o.choices, ", "));
+    const std::string default_text = config::value_text(o.default_value);
+    help += fmt::format(" (default: {})", default_text.empty() ? "none" : default_text);
+    if (!o.bounds.unbounded()) help += " [" + o.bounds.describe() + "]";
+    const std::string key = o.key, flag = o.flag;
+    const char* type = o.type == config::Type::Int          ? "INT"
+                       : o.type == config::Type::Float      ? "NUMBER"
+                       : o.type == config::Type::StringList ? "LIST"
+                       : o.type == config::Type::FloatList  ? "NUMBERS"
+                       : o.type == config::Type::Bool       ? "BOOL"
+                                                            : "TEXT";
+    command
+        .add_option_function<std::string>(
+            o.flag, [&given, key, flag](const std::string& text) { given.push_back({key, text, flag}); }, help)
+        ->type_name(type);
+  }
+}
+
+void set_given_settings(config::Config& settings, const std::vector<ConfigInputs::Shortcut>& given) {
+  for (const auto& g : given) settings.set_text(g.key, g.text, g.flag);
 }
 
 CLI::Validator at_least(int64_t minimum) {

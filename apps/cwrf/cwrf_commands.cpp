@@ -9,8 +9,8 @@
 #include "cwrf/analysis/studies.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
+#include "cwrf/job/model_job.h"
 #include "cwrf/models/weight_kinds.h"
-#include "cwrf/weights/cwrf_job.h"
 #include "cwrf/weights/mask_ops.h"
 
 #include <fmt/format.h>
@@ -30,7 +30,7 @@ struct ModelInputs {
 };
 
 void add_model_inputs(CLI::App& command, ModelInputs& inputs) {
-  command.add_option("model_dir", inputs.model, "a trained model directory")->required()->check(CLI::ExistingDirectory);
+  command.add_option("model_dir", inputs.model, "a trained model directory")->required();
   add_config_options(command, inputs.config);
 }
 
@@ -68,21 +68,30 @@ void write_and_print(const Table& table, const fs::path& stem, const std::string
 void register_score(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand("score", "PVE (privacy vulnerability) or TFO (learnability) scores of a trained model");
   auto inputs = std::make_shared<ModelInputs>();
-  auto method = std::make_shared<std::string>("pve");
+  auto method = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   add_model_inputs(*command, *inputs);
-  command->add_option("--method", *method, "pve (Eq. 3-4) or tfo (Eq. 2)")->check(CLI::IsMember({"pve", "tfo"}))->capture_default_str();
+  command->add_option("--method", *method, "pve (Eq. 3-4) or tfo (Eq. 2): the same as --set cwrf.score=... (default: pve)")
+      ->check(CLI::IsMember({"pve", "tfo"}));
   command->add_option("-o,--out", *out, "scores file (.pt, a dict of tensors; torch.load-able)")->required();
   command->callback([inputs, method, out, &exit_code] {
+    // One way to say the method: --method is the shortcut of the key, so both at once is ambiguous.
+    if (!method->empty()) {
+      for (const std::string& a : inputs->config.assignments)
+        if (a.rfind("cwrf.score=", 0) == 0)
+          throw Error(fmt::format("--method {} and --set {} both choose the scoring method; give one", *method, a));
+      inputs->config.shortcuts.push_back({"cwrf.score", *method, "--method"});
+    }
     const analysis::ModelContext context = open_context(*inputs);
-    const weights::Scores scores = analysis::model_scores(context, weights::parse_score_method(*method), fs::path(*out).parent_path() / "score-cache");
+    const weights::ScoreMethod score_method = weights::parse_score_method(context.config.get_string("cwrf.score"));
+    const weights::Scores scores = analysis::model_scores(context, score_method, fs::path(*out).parent_path() / "score-cache");
     weights::save_scores(*out, scores);
     // Where the top weights sit, per kind: a quick look at what r would select.
-    models::ClassifierPtr model = train::load_model(context.dir, "final");
+    models::ClassifierPtr model = job::load_model(context.dir, "final");
     const auto kinds = models::classify_weights(*model);
     Table table;
     table.columns = {"weight_type", "weights", "share", "score_mass", "in_top_1pct", "in_top_5pct"};
-    const weights::WeightMask top1 = weights::top_fraction(scores, 0.01), top5 = weights::top_fraction(scores, 0.05);
+    const models::WeightMask top1 = weights::top_fraction(scores, 0.01), top5 = weights::top_fraction(scores, 0.05);
     std::map<std::string, std::array<double, 5>> rows;
     double total_weights = 0, total_mass = 0;
     for (const auto& [name, s] : scores) {
@@ -101,7 +110,7 @@ void register_score(CLI::App& app, int& exit_code) {
     fs::path stem = *out;
     stem.replace_extension("");
     stem += "-summary";
-    write_and_print(table, stem, fmt::format("{} scores of {}", *method, context.dir.path.filename().string()));
+    write_and_print(table, stem, fmt::format("{} scores of {}", weights::to_string(score_method), context.dir.name()));
     std::cout << "scores: " << *out << "\n";
     exit_code = 0;
   });
@@ -119,13 +128,13 @@ void register_rewind(CLI::App& app, int& exit_code) {
       "(cwrf|remove|rewind-only|lottery), and the fine-tuning objective: --defense (e.g. relaxloss).\n"
       "Example: cwrf rewind runs/models/cnn-ce-m0-... --set cwrf.rate=0.05 --defense relaxloss");
   command->callback([inputs, out, &exit_code] {
-    const train::ModelDir parent = train::open_model_dir(inputs->model);
-    config::Config config = weights::derived_config(parent);
+    const job::ModelDir parent = job::open_model_dir(inputs->model);
+    config::Config config = job::model_config(parent);
     apply_config_inputs(config, inputs->config);
     auto progress = std::make_shared<ProgressLine>();
-    const fs::path root = out->empty() ? fs::path(inputs->model).parent_path() : fs::path(*out);
-    const train::TrainJobResult result =
-        weights::run_cwrf_job(config, inputs->model, root, progress_callbacks(progress, config.get_int("cwrf.epochs")));
+    const fs::path root = out->empty() ? parent.path.parent_path() : fs::path(*out);
+    const job::ModelJobResult result =
+        job::run_model_job(config, root, parent.path, progress_callbacks(progress, config.get_int("cwrf.epochs")));
     progress->clear();
     std::cout << fmt::format("after rewinding: test_acc {:.4f}  train_acc {:.4f}  ({} of {} weights)\n",
                              result.metrics.at("rewound_test_acc").get<double>(),
@@ -152,7 +161,7 @@ void register_analyze(CLI::App& app, int& exit_code) {
       const fs::path dir = *out;
       const weights::Scores pve = analysis::model_scores(context, weights::ScoreMethod::Pve, dir / "scores");
       const weights::Scores tfo = analysis::model_scores(context, weights::ScoreMethod::Tfo, dir / "scores");
-      models::ClassifierPtr model = train::load_model(context.dir, "final");
+      models::ClassifierPtr model = job::load_model(context.dir, "final");
       const auto kinds = models::classify_weights(*model);
       const Table table = analysis::correlation_table(pve, tfo, kinds);
       analysis::plot_score_scatter(pve, tfo, kinds, dir);

@@ -5,6 +5,8 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
+#include "cwrf/common/mean_sd.h"
+#include "cwrf/common/threads.h"
 #include "cwrf/models/registry.h"
 #include "cwrf/train/dp/accountant.h"
 #include "cwrf/train/dp/dpsgd.h"
@@ -18,7 +20,6 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 namespace cwrf::app {
 
@@ -63,20 +64,6 @@ std::vector<DpPreset> dp_presets() {
   return {cnn, vit, resnet};
 }
 
-double mean_of(const std::vector<double>& v) {
-  double s = 0.0;
-  for (double x : v) s += x;
-  return s / static_cast<double>(v.size());
-}
-
-double sd_of(const std::vector<double>& v) {
-  if (v.size() < 2) return 0.0;
-  const double m = mean_of(v);
-  double s = 0.0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(v.size() - 1));
-}
-
 train::dp::NormRoute parse_route(const std::string& route) {
   if (route == "materialize") return train::dp::NormRoute::Materialize;
   if (route == "ghost") return train::dp::NormRoute::Ghost;
@@ -85,7 +72,7 @@ train::dp::NormRoute parse_route(const std::string& route) {
 
 void run_bench_dp(const BenchDpArgs& args) {
   const auto all = dp_presets();
-  const int64_t threads = args.threads > 0 ? args.threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
+  const int64_t threads = resolve_threads(args.threads);
   const std::string command =
       fmt::format("cwrf bench dp --models {} --batch {} --steps {} --warmup {} --repeats {} --threads {} --route {}",
                   fmt::join(args.models, ","), args.batch, args.steps, args.warmup, args.repeats, threads, args.route);
@@ -135,9 +122,9 @@ void run_bench_dp(const BenchDpArgs& args) {
       ratios.push_back(s.mean / d.mean);  // time of a DP step over time of a standard step
     }
     std::cout << fmt::format("{:<9} {:>9}  {:>20}  {:>20}  {:>13}\n", name, parameters,
-                             fmt::format("{:.1f} ± {:.1f}", mean_of(standard_rates), sd_of(standard_rates)),
-                             fmt::format("{:.1f} ± {:.1f}", mean_of(dp_rates), sd_of(dp_rates)),
-                             fmt::format("{:.2f} ± {:.2f}", mean_of(ratios), sd_of(ratios)))
+                             fmt::format("{:.1f} ± {:.1f}", mean_sd(standard_rates).mean, mean_sd(standard_rates).sd),
+                             fmt::format("{:.1f} ± {:.1f}", mean_sd(dp_rates).mean, mean_sd(dp_rates).sd),
+                             fmt::format("{:.2f} ± {:.2f}", mean_sd(ratios).mean, mean_sd(ratios).sd))
               << std::flush;
     report["results"].push_back({{"model", name},
                                  {"parameters", parameters},
@@ -145,7 +132,7 @@ void run_bench_dp(const BenchDpArgs& args) {
                                  {"channels_last", o.channels_last},
                                  {"standard_images_per_second", standard_rates},
                                  {"dp_images_per_second", dp_rates},
-                                 {"dp_step_time_over_standard", {{"mean", mean_of(ratios)}, {"sd", sd_of(ratios)}}}});
+                                 {"dp_step_time_over_standard", {{"mean", mean_sd(ratios).mean}, {"sd", mean_sd(ratios).sd}}}});
   }
   if (!args.json.empty()) write_file_atomic(args.json, report.dump(2) + "\n");
 }

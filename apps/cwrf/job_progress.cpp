@@ -7,9 +7,9 @@
 
 namespace cwrf::app {
 
-train::JobCallbacks progress_callbacks(const std::shared_ptr<ProgressLine>& progress, int64_t epochs) {
+job::JobCallbacks progress_callbacks(const std::shared_ptr<ProgressLine>& progress, int64_t epochs) {
   auto started = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
-  train::JobCallbacks callbacks;
+  job::JobCallbacks callbacks;
   callbacks.log = [progress, started](const std::string& line) {
     progress->clear();
     std::cerr << line << "\n";
@@ -32,7 +32,7 @@ train::JobCallbacks progress_callbacks(const std::shared_ptr<ProgressLine>& prog
   return callbacks;
 }
 
-void print_model_result(const train::TrainJobResult& result) {
+void print_model_result(const job::ModelJobResult& result) {
   const auto& m = result.metrics;
   std::cout << fmt::format("test_acc {:.4f}  train_acc {:.4f}  test_loss {:.4f}  train_loss {:.4f}{}\n",
                            m.at("test_acc").get<double>(), m.at("train_acc").get<double>(),

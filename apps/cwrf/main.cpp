@@ -37,9 +37,22 @@ int main(int argc, char** argv) {
   cwrf::app::register_dp_command(app, exit_code);
   cwrf::app::register_attack_command(app, exit_code);
   try {
+    // A first word that is no command would otherwise read as "a subcommand is required".
+    if (argc > 1 && argv[1][0] != '-') {
+      bool known = false;
+      std::string commands;
+      for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        if (sub->get_name() == argv[1]) known = true;
+        if (!sub->get_group().empty()) commands += (commands.empty() ? "" : ", ") + sub->get_name();
+      }
+      if (!known) throw cwrf::Error(fmt::format("unknown command '{}'; commands: {}", argv[1], commands));
+    }
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version print and succeed; every other parse error is bad input: one line.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    std::cerr << "cwrf: error: " << first_line(e.what()) << " (see --help)\n";
+    return 1;
   } catch (const cwrf::Error& e) {
     std::cerr << "cwrf: error: " << e.what() << "\n";
     return 1;

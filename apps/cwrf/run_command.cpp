@@ -23,7 +23,7 @@ void register_run_command(CLI::App& app, int& exit_code) {
   auto jobs = std::make_shared<int64_t>(-1);
   auto threads = std::make_shared<int64_t>(-1);
   auto device = std::make_shared<std::string>();
-  command->add_option("config", *file, "experiment TOML file (e.g. configs/quick.toml)")->required()->check(CLI::ExistingFile);
+  command->add_option("config", *file, "experiment TOML file (e.g. configs/quick.toml)")->required();
   command->add_option("-s,--set", *set, "override: a model key (epochs=5), experiment.* or attack.* (repeatable)");
   command->add_option("-o,--out", *out, "output directory (default: [experiment] out)");
   command->add_option("-j,--jobs", *jobs, "model jobs at once (default: one per core on CPU)");
@@ -37,16 +37,16 @@ void register_run_command(CLI::App& app, int& exit_code) {
     std::vector<std::string> overrides = *set;
     if (!device->empty()) overrides.push_back("device=" + *device);
     experiment::Experiment e = experiment::read_experiment(*file, overrides);
-    if (!out->empty()) e.out = *out;
-    if (*jobs >= 0) e.jobs = *jobs;
-    if (*threads >= 0) e.threads = *threads;
+    if (!out->empty()) e.settings.set("experiment.out", *out, "--out");
+    if (*jobs >= 0) e.settings.set("experiment.jobs", *jobs, "--jobs");
+    if (*threads >= 0) e.settings.set("experiment.threads", *threads, "--threads");
     auto progress = std::make_shared<ProgressLine>();
     experiment::RunCallbacks callbacks;
     callbacks.log = [progress](const std::string& line) {
       progress->clear();
       std::cerr << line << "\n";
     };
-    callbacks.status = [progress](const std::string& line) { progress->update(0.0, line); };
+    callbacks.status = [progress](double fraction, const std::string& line) { progress->update(fraction, line); };
     const experiment::RunSummary summary = experiment::run_experiment(e, callbacks);
     progress->clear();
     std::cout << summary.markdown << "\n";

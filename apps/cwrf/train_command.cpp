@@ -2,7 +2,7 @@
 #include "commands.h"
 #include "job_progress.h"
 
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/model_job.h"
 
 #include <memory>
 
@@ -21,8 +21,8 @@ void register_train_command(CLI::App& app, int& exit_code) {
   command->callback([inputs, out, &exit_code] {
     const config::Config config = build_config(*inputs);
     auto progress = std::make_shared<ProgressLine>();
-    const train::TrainJobResult result =
-        train::run_train_job(config, *out, progress_callbacks(progress, config.get_int("epochs")));
+    const job::ModelJobResult result =
+        job::run_model_job(config, *out, {}, progress_callbacks(progress, config.get_int("epochs")));
     progress->clear();
     print_model_result(result);
     exit_code = 0;

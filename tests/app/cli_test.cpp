@@ -27,7 +27,11 @@ TEST(Cli, UnknownKeyIsOneLineAndExitOne) {
 }
 
 TEST(Cli, BadValueAndMissingDataAreNamed) {
-  EXPECT_NE(run_cwrf("train --epochs many").out.find("'epochs' must be an integer"), std::string::npos);
+  // A shortcut flag names itself; --set names the key and the assignment.
+  EXPECT_NE(run_cwrf("train --epochs many").out.find("cwrf: error: --epochs must be an integer, got 'many'"),
+            std::string::npos);
+  EXPECT_NE(run_cwrf("train --set epochs=0").out.find("config key 'epochs' must be >= 1, got 0 (from --set epochs=0)"),
+            std::string::npos);
   cwrf::testing::TempDir dir;
   const Invocation r = run_cwrf("train --set data.name=idx --set data.path=" + dir.path().string() + " --out " +
                          (dir / "runs").string());

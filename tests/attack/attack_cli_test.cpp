@@ -55,15 +55,26 @@ TEST(AttackCli, ErrorsAreOneLine) {
   // K = 4 leaves one IN and one OUT shadow per example: LiRA cannot run.
   expect_one_line(run_cwrf("attack --threads 1 --attacks lira --models" + join(tiny.models) + out), "too few models for LiRA");
   expect_one_line(run_cwrf("attack --models " + tiny.models[0].string() + out), "at least 2 model directories");
-  expect_one_line(run_cwrf("attack --attacks magic --models" + join(tiny.models) + out), "unknown attack 'magic'");
-  expect_one_line(run_cwrf("attack --queries rotate --models" + join(tiny.models) + out), "unknown query 'rotate'");
+  expect_one_line(run_cwrf("attack --attacks magic --models" + join(tiny.models) + out),
+                  "--attacks has unknown value 'magic'; expected one of: lira, rmia, metric");
+  expect_one_line(run_cwrf("attack --queries rotate --models" + join(tiny.models) + out),
+                  "--queries is invalid: unknown query 'rotate'");
+  // The flags are generated from the attack settings table and validated before any inference.
+  expect_one_line(run_cwrf("attack --rmia-gamma 0 --models" + join(tiny.models) + out), "--rmia-gamma must be > 0, got 0");
+  expect_one_line(run_cwrf("attack --targets 9 --attacks rmia --models" + join(tiny.models) + out),
+                  "--targets must be at most the 4 models given");
+  expect_one_line(run_cwrf("attack --fpr 0.01,1.5 --models" + join(tiny.models) + out), "--fpr must be in (0, 1), got 1.5");
+  expect_one_line(run_cwrf("attack --batch-size 0 --models" + join(tiny.models) + out), "--batch-size must be >= 1, got 0");
   testing::TinyModels other;
   testing::train_tiny_models(other, 2, {"split.seed=3"});
   expect_one_line(run_cwrf("attack --models " + tiny.models[0].string() + " " + other.models[1].string() + out),
                   "different membership split");
   const Invocation help = run_cwrf("attack --help");
   EXPECT_EQ(help.status, 0);
-  EXPECT_NE(help.out.find("--rmia-gamma"), std::string::npos);
+  for (const char* flag : {"--rmia-gamma", "--rmia-offline-a", "--lira-variants", "--metrics", "--attacks", "--queries",
+                           "--fpr", "--bootstrap", "--targets"})
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+  EXPECT_NE(help.out.find("(default: 2)"), std::string::npos) << help.out;  // γ's default, from the table
 }
 
 TEST(AttackCli, BenchAttackAgreesAndReports) {

@@ -1,6 +1,7 @@
 // The attack stage over a synthetic logits tensor: every variant runs, perfectly separable logits
 // are found, skipped variants and too few models are reported, and the output files are complete.
 #include "cwrf/attack/runner.h"
+#include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/npy.h"
@@ -24,14 +25,18 @@ torch::Tensor member_logits(const MembershipMask& m, const torch::Tensor& labels
   return z;
 }
 
+// Attack settings from the one table, with some keys set as a command line would.
+config::Config settings(const std::vector<std::pair<std::string, std::string>>& given) {
+  config::Config c(attack_schema());
+  for (const auto& [key, text] : given) c.set_text(key, text, "test");
+  return c;
+}
+
 TEST(Runner, SeparableLogitsAreFoundByEveryAttack) {
   const MembershipMask m = testing::lira_membership(8, 300, 1);
   const torch::Tensor labels = torch::arange(300, torch::kLong).remainder(3);
   const torch::Tensor logits = member_logits(m, labels, 12.0, 2);
-  AttackPlan plan;
-  plan.targets = 2;
-  plan.roc.bootstrap = 20;
-  const AttackRun run = run_attacks(logits, labels, m, plan);
+  const AttackRun run = run_attacks(logits, labels, m, settings({{"attack.targets", "2"}, {"attack.bootstrap", "20"}}));
   ASSERT_EQ(run.targets, (std::vector<int64_t>{0, 1}));
   ASSERT_EQ(run.variants.size(), 4u + 2u + 4u);
   for (const VariantResult& v : run.variants) {
@@ -49,49 +54,48 @@ TEST(Runner, TooFewModelsSkipVariantsOrFail) {
   const MembershipMask four = testing::lira_membership(4, 60, 2);
   const torch::Tensor labels = torch::zeros({60}, torch::kLong);
   const torch::Tensor logits = member_logits(four, labels, 2.0, 1);
-  AttackPlan plan;
-  plan.roc.bootstrap = 0;
   // K = 4: one IN and one OUT shadow per example — LiRA cannot estimate a variance at all.
   try {
-    run_attacks(logits, labels, four, plan);
+    run_attacks(logits, labels, four, settings({{"attack.bootstrap", "0"}}));
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("too few models for LiRA"), std::string::npos) << e.what();
   }
-  plan.lira = false;
-  const AttackRun run = run_attacks(logits, labels, four, plan);
+  const AttackRun run =
+      run_attacks(logits, labels, four, settings({{"attack.bootstrap", "0"}, {"attack.attacks", "rmia,metric"}}));
   EXPECT_EQ(run.variants.size(), 6u);
   // K = 5: members of the target have one IN shadow: LiRA online (per-example variance) is
   // skipped, the other LiRA variants run.
   const MembershipMask five = testing::lira_membership(5, 60, 5);
-  plan = AttackPlan{};
-  plan.roc.bootstrap = 0;
-  plan.rmia = plan.metric = false;
-  const AttackRun r5 = run_attacks(member_logits(five, labels, 2.0, 1), labels, five, plan);
+  const AttackRun r5 = run_attacks(member_logits(five, labels, 2.0, 1), labels, five,
+                                   settings({{"attack.bootstrap", "0"}, {"attack.attacks", "lira"}}));
   ASSERT_EQ(r5.variants.size(), 4u);
   EXPECT_NE(r5.variants[0].skipped.find("2 IN and 2 OUT"), std::string::npos) << r5.variants[0].skipped;
   for (size_t i = 1; i < 4; ++i) EXPECT_TRUE(r5.variants[i].skipped.empty()) << r5.variants[i].name;
   // K = 2: the target's non-members have no OUT reference model: no RMIA variant can run.
   const MembershipMask two = testing::lira_membership(2, 60, 3);
-  plan.lira = false;
-  plan.rmia = true;
   try {
-    run_attacks(member_logits(two, labels, 2.0, 1), labels, two, plan);
+    run_attacks(member_logits(two, labels, 2.0, 1), labels, two, settings({{"attack.attacks", "rmia"}}));
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("too few models for RMIA"), std::string::npos) << e.what();
   }
-  plan.targets = 3;
-  EXPECT_THROW(run_attacks(member_logits(two, labels, 2.0, 1), labels, two, plan), Error);
+  // More targets than models: the error names the setting as it was given.
+  config::Config three = settings({{"attack.attacks", "metric"}});
+  three.set_text("attack.targets", "3", "--targets");
+  try {
+    run_attacks(member_logits(two, labels, 2.0, 1), labels, two, three);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--targets must be at most the 2 models"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Runner, WritesTheOutputFiles) {
   const MembershipMask m = testing::lira_membership(6, 80, 4);
   const torch::Tensor labels = torch::arange(80, torch::kLong).remainder(3);
-  AttackPlan plan;
-  plan.targets = 2;
-  plan.roc.bootstrap = 10;
-  plan.rmia_online = {true};
+  const config::Config plan =
+      settings({{"attack.targets", "2"}, {"attack.bootstrap", "10"}, {"attack.rmia_variants", "online"}});
   const AttackRun run = run_attacks(member_logits(m, labels, 1.0, 2), labels, m, plan);
   cwrf::testing::TempDir dir;
   OutputContext context;
@@ -103,6 +107,7 @@ TEST(Runner, WritesTheOutputFiles) {
   for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
   const auto results = nlohmann::json::parse(read_file(dir / "results.json"));
   EXPECT_EQ(results.at("command"), "test");
+  EXPECT_EQ(results.at("settings").at("attack.rmia_variants"), nlohmann::json::array({"online"}));
   EXPECT_EQ(results.at("attacks").size(), run.variants.size());
   const auto& lira = results.at("attacks")[0];
   EXPECT_EQ(lira.at("name"), "lira-online");
@@ -129,13 +134,6 @@ TEST(Runner, WritesTheOutputFiles) {
   EXPECT_NE(roc.find(",1,1\n"), std::string::npos);
   // The plot exists whenever gnuplot does; without it a warning says so.
   EXPECT_TRUE(std::filesystem::exists(dir / "roc.png") || !warnings.empty());
-}
-
-TEST(Runner, MeanAndSampleSd) {
-  const MeanSd s = mean_sd({1.0, 2.0, 3.0});
-  EXPECT_DOUBLE_EQ(s.mean, 2.0);
-  EXPECT_DOUBLE_EQ(s.sd, 1.0);
-  EXPECT_DOUBLE_EQ(mean_sd({4.0}).sd, 0.0);
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 #include "cwrf/common/error.h"
 #include "cwrf/common/tensor_io.h"
 #include "cwrf/data/batches.h"
-#include "cwrf/train/model_dir.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/model_dir.h"
+#include "cwrf/job/model_job.h"
 #include "tiny_models.h"
 
 #include <gtest/gtest.h>
@@ -57,11 +57,11 @@ TEST(Signals, LogitsAreTheModelsOutputsUnderEachQuery) {
   EXPECT_EQ(s.num_classes, 3);
   // Direct: the model's logits on the prepared pool (normalisation from the training file).
   const config::Config c = testing::tiny_config(tiny.data, 4, 0);
-  const train::JobData job = train::load_job_data(c);
+  const job::JobData job = job::load_job_data(c);
   const data::Prepared pool = data::prepare(job.data.train, set.pool, job.normalization);
   EXPECT_TRUE(torch::equal(s.labels, pool.labels));
   for (int64_t m = 0; m < 4; ++m) {
-    auto model = train::load_model(train::open_model_dir(tiny.models[m]), "final");
+    auto model = job::load_model(job::open_model_dir(tiny.models[m]), "final");
     model->eval();
     torch::NoGradGuard guard;
     EXPECT_TRUE(torch::allclose(s.logits[m].select(1, 0), model->forward(pool.inputs), 1e-5, 1e-5)) << m;

@@ -3,8 +3,8 @@
 // compiles the *_test.cpp files and test_support.cpp.
 #pragma once
 
-#include "cwrf/config/keys.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/keys.h"
+#include "cwrf/job/model_job.h"
 #include "test_support.h"
 
 #include <filesystem>
@@ -20,19 +20,12 @@ struct TinyModels {
 };
 
 inline config::Config tiny_config(const std::filesystem::path& data, int64_t k, int64_t m) {
-  config::Config c(config::schema());
-  c.set("data.name", "idx");
-  c.set("data.path", data.string());
-  c.set("data.train_size", 60);
-  c.set("data.ref_size", 20);
-  c.set("split.models", k);
-  c.set("split.model", m);
-  c.set("epochs", 1);
-  c.set("batch_size", 32);
-  c.set("lr", 3e-3);
-  c.set("model.width", 4);
-  c.set("threads", 1);
-  return c;
+  return cwrf::testing::tiny_idx_config(data, {{"data.train_size", 60},
+                                               {"data.ref_size", 20},
+                                               {"split.models", k},
+                                               {"split.model", m},
+                                               {"epochs", 1},
+                                               {"lr", 3e-3}});
 }
 
 // Trains K models (split.models = K, split.model = 0..K-1) on an 8x8, 3-class dataset into
@@ -44,7 +37,7 @@ inline void train_tiny_models(TinyModels& out, int64_t k, const std::vector<std:
   for (int64_t m = 0; m < k; ++m) {
     config::Config c = tiny_config(out.data, k, m);
     for (const auto& a : overrides) c.set_assignment(a);
-    out.models.push_back(train::run_train_job(c, out.dir / "runs").dir);
+    out.models.push_back(job::run_model_job(c, out.dir / "runs", {}).dir);
   }
 }
 

@@ -1,12 +1,14 @@
 #include "cwrf/common/error.h"
 #include "cwrf/config/config.h"
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
 
 namespace cwrf::config {
 namespace {
+
+using job::schema;
 
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -59,7 +61,7 @@ TEST(Config, WrongTypesAndChoicesAreRejected) {
   EXPECT_NE(error_of([&] { c.set_assignment("model=alexnet"); }).find("expected one of"), std::string::npos);
   EXPECT_NE(error_of([&] { c.set_assignment("noequals"); }).find("key=value"), std::string::npos);
   EXPECT_NE(error_of([&] { c.set_assignment("lr=nan"); }).find("finite"), std::string::npos);
-  EXPECT_NE(error_of([&] { c.merge_toml_string("epochs = [1, 2]", "x.toml"); }).find("unsupported value"), std::string::npos);
+  EXPECT_NE(error_of([&] { c.merge_toml_string("epochs = [1, 2]", "x.toml"); }).find("'epochs' must be an integer, got [1,2]"), std::string::npos);
   EXPECT_NE(error_of([&] { c.merge_toml_string("epochs = ", "bad.toml"); }).find("bad.toml:1"), std::string::npos);
 }
 
@@ -81,16 +83,55 @@ TEST(Config, TomlRoundTripAndCanonicalTextIgnoresRuntimeKeys) {
   EXPECT_NE(a.canonical_text(), b.canonical_text());
 }
 
-TEST(Config, TrainOptionsValidateRanges) {
+// Ranges are checked when a value is set, and the error names the key and where it came from.
+TEST(Config, RangesAreCheckedWhereTheValueIsWritten) {
   Config c(schema());
-  c.set_assignment("epochs=0");
-  EXPECT_NE(error_of([&] { train_options(c); }).find("'epochs' must be > 0"), std::string::npos);
-  Config d(schema());
-  d.set_assignment("adam.beta1=1.0");
-  EXPECT_NE(error_of([&] { train_options(d); }).find("adam.beta1"), std::string::npos);
-  Config e(schema());
-  e.set_assignment("lr=-1");
-  EXPECT_NE(error_of([&] { train_options(e); }).find("'lr' must be > 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { c.set_assignment("epochs=0"); }).find("config key 'epochs' must be >= 1, got 0 (from --set epochs=0)"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { c.set_assignment("adam.beta1=1.0"); }).find("'adam.beta1' must be in [0, 1), got 1"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { c.merge_toml_string("lr = -1", "x.toml"); }).find("'lr' must be > 0, got -1 (from x.toml)"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { c.set_text("threads", "-2", "--threads"); }).find("--threads must be >= 0, got -2"),
+            std::string::npos);
+  EXPECT_EQ(c.get_int("epochs"), 100);  // a refused value leaves the old one
+}
+
+TEST(Config, ListsFromTomlArraysAndCommaText) {
+  Schema s;
+  s.add({{"names", Type::StringList, Json::array(), "", {"a", "b", "c"}},
+         {"levels", Type::FloatList, std::vector<double>{0.1}, "", {}, true, open(0, 1)}});
+  Config c(s);
+  c.merge_toml_string("names = [\"a\", \"c\"]\nlevels = [0.5, 1e-3]\n", "t.toml");
+  EXPECT_EQ(c.get_strings("names"), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(c.get_floats("levels"), (std::vector<double>{0.5, 1e-3}));
+  c.set_text("names", "b,a", "--names");
+  EXPECT_EQ(c.get_strings("names"), (std::vector<std::string>{"b", "a"}));
+  c.set_text("levels", "0.25", "--levels");
+  EXPECT_EQ(c.get_floats("levels"), (std::vector<double>{0.25}));
+  EXPECT_NE(error_of([&] { c.set_text("names", "a,z", "--names"); }).find("--names has unknown value 'z'"), std::string::npos);
+  EXPECT_NE(error_of([&] { c.set_text("levels", "0.1,x", "--levels"); }).find("--levels must be a list of numbers, got 'x'"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { c.merge_toml_string("levels = [0.5, 1]", "t.toml"); }).find("'levels' must be in (0, 1), got 1"),
+            std::string::npos);
+  // Lists round-trip through TOML and keep their origin for error messages.
+  Config d(s);
+  d.merge_toml_string(c.to_toml(), "again.toml");
+  EXPECT_EQ(d.get_strings("names"), c.get_strings("names"));
+  EXPECT_EQ(d.label("names"), "config key 'names' (from again.toml)");
+  EXPECT_EQ(c.label("levels"), "--levels");
+  EXPECT_EQ(Config(s).label("levels"), "config key 'levels'");
+}
+
+TEST(Config, ChecksOfTheirOwn) {
+  Schema s;
+  s.add({{"even", Type::Int, 0, "", {}, true, {}, [](const Json& v) -> std::string {
+            return v.get<int64_t>() % 2 == 0 ? "" : "must be even";
+          }}});
+  Config c(s);
+  c.set_text("even", "4", "--even");
+  EXPECT_EQ(c.get_int("even"), 4);
+  EXPECT_EQ(error_of([&] { c.set_text("even", "3", "--even"); }), "--even must be even");
 }
 
 TEST(Config, ChangedKeysClearAndReset) {

@@ -45,6 +45,47 @@ TEST(DataLoad, IdxByNameWithCustomFileNames) {
   EXPECT_EQ(data.test.name, "idx/test");
 }
 
+// Labels are checked at load time, so a bad labels file is an error naming the file and the
+// value rather than LibTorch's "Target 138 is out of bounds" in the middle of training.
+TEST(DataLoad, TestLabelsOutsideTheTrainingClassesAreNamed) {
+  TempDir dir;
+  write_bytes(dir / "train-images-idx3-ubyte.gz", idx_bytes({4, 3, 2}, std::vector<uint8_t>(24, 9)));
+  write_bytes(dir / "train-labels-idx1-ubyte.gz", idx_bytes({4}, {0, 1, 2, 1}));
+  write_bytes(dir / "t10k-images-idx3-ubyte.gz", idx_bytes({3, 3, 2}, std::vector<uint8_t>(18, 1)));
+  write_bytes(dir / "t10k-labels-idx1-ubyte.gz", idx_bytes({3}, {2, 138, 0}));
+  DataOptions o;
+  o.name = "idx";
+  o.path = dir.path().string();
+  const std::string msg = error_of(o);
+  EXPECT_NE(msg.find("t10k-labels-idx1-ubyte.gz: label 138 of item 1 is outside 0..2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("the training labels"), std::string::npos) << msg;
+  // Within the training range, the test part takes the training part's class count.
+  write_bytes(dir / "t10k-labels-idx1-ubyte.gz", idx_bytes({3}, {2, 0, 0}));
+  const TrainTest data = load_dataset(o);
+  EXPECT_EQ(data.test.num_classes, 3);
+  EXPECT_EQ(data.train.num_classes, 3);
+}
+
+TEST(DataLoad, FashionMnistHasTenClassesWhateverItsFilesSay) {
+  TempDir dir;
+  write_bytes(dir / "train-images-idx3-ubyte.gz", idx_bytes({4, 3, 2}, std::vector<uint8_t>(24, 9)));
+  write_bytes(dir / "train-labels-idx1-ubyte.gz", idx_bytes({4}, {0, 1, 12, 1}));  // a mutated training file
+  write_bytes(dir / "t10k-images-idx3-ubyte.gz", idx_bytes({2, 3, 2}, std::vector<uint8_t>(12, 1)));
+  write_bytes(dir / "t10k-labels-idx1-ubyte.gz", idx_bytes({2}, {3, 0}));
+  DataOptions o;
+  o.name = "fashion-mnist";
+  o.path = dir.path().string();
+  const std::string msg = error_of(o);
+  EXPECT_NE(msg.find("train-labels-idx1-ubyte.gz: label 12 of item 2 is outside 0..9 (Fashion-MNIST has 10 classes)"),
+            std::string::npos)
+      << msg;
+  // Labels that happen to use fewer classes still give the dataset's 10.
+  write_bytes(dir / "train-labels-idx1-ubyte.gz", idx_bytes({4}, {0, 1, 2, 1}));
+  const TrainTest data = load_dataset(o);
+  EXPECT_EQ(data.train.num_classes, 10);
+  EXPECT_EQ(data.test.num_classes, 10);
+}
+
 TEST(DataLoad, UnknownNameListsTheKnownOnes) {
   DataOptions o;
   o.name = "mnist2";

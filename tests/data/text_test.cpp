@@ -106,13 +106,13 @@ TEST(DbPedia, WrongFieldCountAndMissingFiles) {
 TEST(TextCsv, IntegerLabels) {
   TempDir dir;
   write_bytes(dir / "d" / "train.csv", "label,text\n0,first\n2,\"second, with comma\"\n");
-  write_bytes(dir / "d" / "test.csv", "label,text\n3,third\n0,fourth\n");
+  write_bytes(dir / "d" / "test.csv", "label,text\n1,third\n0,fourth\n");
   TextTrainTest data = load_label_text_csv(dir / "d" / "train.csv", dir / "d" / "test.csv", true);
   EXPECT_EQ(values(data.train.labels), (std::vector<int64_t>{0, 2}));
-  EXPECT_EQ(values(data.test.labels), (std::vector<int64_t>{3, 0}));
-  EXPECT_EQ(data.train.num_classes, 4);  // max + 1 over both files
-  EXPECT_EQ(data.test.num_classes, 4);
-  EXPECT_EQ(data.class_names, (std::vector<std::string>{"0", "1", "2", "3"}));
+  EXPECT_EQ(values(data.test.labels), (std::vector<int64_t>{1, 0}));
+  EXPECT_EQ(data.train.num_classes, 3);  // the training file's max + 1
+  EXPECT_EQ(data.test.num_classes, 3);
+  EXPECT_EQ(data.class_names, (std::vector<std::string>{"0", "1", "2"}));
   EXPECT_EQ(data.train.texts, (std::vector<std::string>{"first", "second, with comma"}));
   EXPECT_EQ(data.train.name, "d/train");
 }
@@ -138,6 +138,12 @@ TEST(TextCsv, UnknownTestLabelExtraColumnAndNegativeLabel) {
   write_bytes(dir / "test.csv", "a,x,extra\n");
   e = error_of([&] { load_label_text_csv(dir / "train.csv", dir / "test.csv", false); });
   EXPECT_NE(e.find("test.csv:1: 3 fields, expected 2"), std::string::npos) << e;
+
+  // An integer test label beyond the training file's classes.
+  write_bytes(dir / "train.csv", "0,x\n2,y\n");
+  write_bytes(dir / "test.csv", "0,x\n7,z\n");
+  e = error_of([&] { load_label_text_csv(dir / "train.csv", dir / "test.csv", false); });
+  EXPECT_NE(e.find("test.csv:2: label 7 is outside the training file's classes 0..2"), std::string::npos) << e;
 
   write_bytes(dir / "train.csv", "0,x\n-1,y\n");
   write_bytes(dir / "test.csv", "0,x\n");

@@ -2,6 +2,7 @@
 #include "cwrf/common/error.h"
 #include "cwrf/experiment/experiment.h"
 #include "cwrf/experiment/plan.h"
+#include "cwrf/experiment/runner.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -30,7 +31,6 @@ name = "cnn"
 width = 8
 [experiment]
 models = 6
-targets = 2
 )";
 
 TEST(Experiment, ReadsBaseRowsAndSettings) {
@@ -39,6 +39,7 @@ TEST(Experiment, ReadsBaseRowsAndSettings) {
 [attack]
 attacks = ["lira"]
 queries = "identity"
+targets = 2
 [[row]]
 name = "No Defense"
 defense = "ce"
@@ -46,13 +47,17 @@ defense = "ce"
 name = "CE + CWRF"
 cwrf = { rate = 0.1, epochs = 2 }
 )");
-  const Experiment e = read_experiment(path, {"experiment.runs=2", "lr=0.01"});
-  EXPECT_EQ(e.models, 6);
-  EXPECT_EQ(e.runs, 2);
+  const Experiment e = read_experiment(path, {"experiment.runs=2", "lr=0.01", "attack.rmia_gamma=1"});
+  EXPECT_EQ(e.models(), 6);
+  EXPECT_EQ(e.runs(), 2);
+  EXPECT_EQ(e.targets(), 2);
   EXPECT_EQ(e.base.get_int("epochs"), 3);
   EXPECT_DOUBLE_EQ(e.base.get_float("lr"), 0.01);
-  EXPECT_EQ(e.attack.attacks, std::vector<std::string>{"lira"});
-  EXPECT_EQ(e.attack.queries, std::vector<std::string>{"identity"});
+  EXPECT_EQ(e.attack.get_strings("attack.attacks"), std::vector<std::string>{"lira"});
+  EXPECT_EQ(e.attack.get_strings("attack.queries"), std::vector<std::string>{"identity"});
+  EXPECT_DOUBLE_EQ(e.attack.get_float("attack.rmia_gamma"), 1.0);
+  // Each run draws its own bootstrap and population subsets.
+  EXPECT_EQ(attack_settings(e, 1).get_int("attack.seed"), e.attack.get_int("attack.seed") + 1);
   ASSERT_EQ(e.rows.size(), 2u);
   EXPECT_FALSE(e.rows[0].cwrf);
   EXPECT_TRUE(e.rows[1].cwrf);
@@ -103,7 +108,7 @@ TEST(Experiment, ClearErrors) {
     EXPECT_NE(msg.find(fragment), std::string::npos) << "got: " << msg << "\nwanted: " << fragment;
   };
   const std::string row = "\n[[row]]\nname = \"A\"\n";
-  check(std::string(kBase) + row + "defense = \"magic\"\n", "unknown defense 'magic'");
+  check(std::string(kBase) + row + "defense = \"magic\"\n", "has unknown value 'magic'; expected one of: ce, relaxloss");
   check(std::string(kBase) + row + "defnse = \"ce\"\n", "unknown config key 'defnse'");
   check(std::string(kBase) + row + "cwrf = { rat = 0.1 }\n", "unknown config key 'cwrf.rat'");
   check(std::string(kBase), "no [[row]]");
@@ -111,9 +116,45 @@ TEST(Experiment, ClearErrors) {
   check(std::string(kBase) + row, "models = 3 is too few", {"experiment.models=3"});
   check(std::string(kBase) + "[experiment]\n", "invalid TOML");  // a table defined twice
   check(std::string(kBase) + row + "[attack]\nattacks = [\"lira\", \"shokri\"]\n", "unknown value 'shokri'");
-  check(std::string(kBase) + row + "[attack]\nbogus = 1\n", "unknown key 'bogus'");
-  check(std::string(kBase) + row, "targets must be in", {"experiment.targets=9"});
+  check(std::string(kBase) + row + "[attack]\nbogus = 1\n", "unknown config key 'attack.bogus' (from " + (dir / "exp.toml").string() + " [attack])");
+  check(std::string(kBase) + row + "[attack]\nlira_variants = []\nattacks = [\"lira\"]\n",
+        "attack 'lira' is selected but its settings select no variant (config key 'attack.lira_variants'");
+  check("[experiment]\ntargets = 2\n" + row, "'targets' is an attack setting");
   EXPECT_NE(error_of(dir / "missing.toml").find("missing.toml"), std::string::npos);
+}
+
+// Every attack setting is checked when the file is read, before any model trains, and the
+// message names the key and the file the user wrote (not a command-line flag).
+TEST(Experiment, AttackSettingsAreValidatedBeforeAnyJob) {
+  cwrf::testing::TempDir dir;
+  const std::string row = "\n[[row]]\nname = \"A\"\n";
+  const auto path_of = [&](const std::string& attack) { return write(dir, std::string(kBase) + "[attack]\n" + attack + row); };
+  // Queries: the same grammar as `cwrf attack --queries`.
+  const Experiment shifted = read_experiment(path_of("queries = [\"identity\", \"shift:1:0\", \"mirror+shift:-1:2\"]\n"));
+  EXPECT_EQ(shifted.attack.get_strings("attack.queries").size(), 3u);
+  std::string msg = error_of(path_of("queries = [\"shift\"]\n"));
+  EXPECT_NE(msg.find("config key 'attack.queries' is invalid: unknown query 'shift'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("exp.toml [attack]"), std::string::npos) << msg;
+  msg = error_of(path_of("queries = [\"identity\", \"shift:1\"]\n"));
+  EXPECT_NE(msg.find("is invalid: 'shift:1' must be shift:DX:DY"), std::string::npos) << msg;
+  // γ = 0 is refused at once, naming the key, not the flag of `cwrf attack`.
+  msg = error_of(path_of("rmia_gamma = 0\n"));
+  EXPECT_NE(msg.find("config key 'attack.rmia_gamma' must be > 0, got 0"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("--rmia-gamma"), std::string::npos) << msg;
+  msg = error_of(path_of("targets = 7\n"));
+  EXPECT_NE(msg.find("config key 'attack.targets' (from"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("must be at most experiment.models = 6"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("--targets"), std::string::npos) << msg;
+  msg = error_of(path_of("batch_size = 0\n"));
+  EXPECT_NE(msg.find("config key 'attack.batch_size' must be >= 1"), std::string::npos) << msg;
+  msg = error_of(path_of("fpr = [0.001, 2]\n"));
+  EXPECT_NE(msg.find("config key 'attack.fpr' must be in (0, 1), got 2"), std::string::npos) << msg;
+  // --set names itself.
+  msg = error_of(path_of(""), {"attack.rmia_offline_a=3"});
+  EXPECT_NE(msg.find("(from --set attack.rmia_offline_a=3)"), std::string::npos) << msg;
+  // Image queries on a text model.
+  msg = error_of(write(dir, "[model]\nname = \"transformer\"\n[data]\nname = \"spam-assassin\"\n[attack]\nqueries = [\"mirror\"]\n" + row));
+  EXPECT_NE(msg.find("'mirror' transforms images, but transformer models read text"), std::string::npos) << msg;
 }
 
 TEST(Plan, BaseModelsAreSharedByNoDefenseAndCwrfRows) {
@@ -148,6 +189,24 @@ name = "No Defense again"
   EXPECT_EQ(m2.config.at("split.model"), 2);
   EXPECT_EQ(m2.config.at("seed"), 2);
   EXPECT_EQ(m2.config.at("split.models"), 6);
+}
+
+// The attack of a row runs where the models do: `cwrf run --device cuda` computes the signals on
+// the GPU (they were always computed on the CPU before).
+TEST(Plan, AttackJobsRunOnTheExperimentsDevice) {
+  cwrf::testing::TempDir dir;
+  const Experiment e = read_experiment(write(dir, std::string(kBase) + "\n[[row]]\nname = \"No Defense\"\n"),
+                                       {"device=cuda", "experiment.runs=2"});
+  const Plan plan = make_plan(e);
+  ASSERT_EQ(plan.attacks.size(), 2u);
+  const std::vector<std::filesystem::path> dirs(6, dir / "m");
+  const attack::AttackJob job = row_attack_job(e, plan.attacks[1], dirs, dir / "attacks", 2);
+  EXPECT_EQ(job.device, "cuda");
+  EXPECT_EQ(job.threads, 2);
+  EXPECT_EQ(job.models.size(), 6u);
+  EXPECT_EQ(job.settings.get_int("attack.seed"), 1);  // run 1
+  EXPECT_EQ(job.out, dir / "attacks" / "no-defense-run1");
+  EXPECT_TRUE(job.reuse);
 }
 
 TEST(Plan, RunsGetTheirOwnSplitAndSeeds) {

@@ -3,7 +3,7 @@
 #include "cwrf/common/files.h"
 #include "cwrf/experiment/experiment.h"
 #include "cwrf/experiment/runner.h"
-#include "cwrf/train/model_dir.h"
+#include "cwrf/job/model_dir.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -36,10 +36,10 @@ width = 4
 [experiment]
 name = "tiny"
 models = 6
-targets = 2
 jobs = 2
 threads = 2
 [attack]
+targets = 2
 attacks = ["lira", "rmia"]
 bootstrap = 10
 [[row]]
@@ -52,17 +52,29 @@ cwrf = {{ rate = 0.1, epochs = 1, iterations = 2, batch_size = 32 }}
                                                               (dir_ / "data").string()));
   }
 
-  RunSummary run(const fs::path& out) {
+  RunSummary run(const fs::path& out, const RunCallbacks& callbacks = {}) {
     Experiment e = read_experiment(dir_ / "exp.toml");
-    e.out = out;
-    return run_experiment(e, {}, CWRF_BINARY);
+    e.settings.set("experiment.out", out.string(), "test");
+    return run_experiment(e, callbacks, CWRF_BINARY);
   }
 
   cwrf::testing::TempDir dir_;
 };
 
 TEST_F(RunTest, WritesTheReportAndASecondRunDoesNoWork) {
-  const RunSummary first = run(dir_ / "out");
+  // The progress display carries the fraction done: it grows through the model jobs to 1.
+  std::vector<double> fractions;
+  RunCallbacks callbacks;
+  callbacks.status = [&](double fraction, const std::string&) { fractions.push_back(fraction); };
+  const RunSummary first = run(dir_ / "out", callbacks);
+  ASSERT_FALSE(fractions.empty());
+  double model_phase_max = 0.0;
+  for (double f : fractions) {
+    EXPECT_GE(f, 0.0);
+    EXPECT_LE(f, 1.0);
+    model_phase_max = std::max(model_phase_max, f);
+  }
+  EXPECT_DOUBLE_EQ(model_phase_max, 1.0);
   EXPECT_EQ(first.trained, 12);  // 6 base models (shared by both rows) + 6 CWRF models
   EXPECT_EQ(first.reused, 0);
   EXPECT_EQ(first.attacked, 2);
@@ -101,7 +113,7 @@ TEST_F(RunTest, KilledAndResumedGivesTheSameReport) {
     std::error_code ec;
     if (fs::exists(dir_ / "killed" / "models"))
       for (const auto& entry : fs::directory_iterator(dir_ / "killed" / "models", ec))
-        n += train::is_complete_model_dir(entry.path());
+        n += job::is_complete_model_dir(entry.path());
     return n;
   };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

@@ -1,6 +1,6 @@
 // Training on the real Fashion-MNIST files reduces the loss and learns something.
-#include "cwrf/config/keys.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/keys.h"
+#include "cwrf/job/model_job.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -13,16 +13,16 @@ namespace {
 TEST(FashionMnistTraining, LossFallsAndAccuracyRises) {
   if (!cwrf::testing::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   cwrf::testing::TempDir dir;
-  config::Config c(config::schema());
+  config::Config c(job::schema());
   c.set("data.train_size", 3000);
   c.set("data.ref_size", 500);
   c.set("data.test_size", 2000);
   c.set("epochs", 3);
   c.set("model.width", 16);
   std::vector<EpochRecord> history;
-  JobCallbacks callbacks;
+  job::JobCallbacks callbacks;
   callbacks.train.on_epoch = [&](const EpochRecord& r) { history.push_back(r); };
-  const auto result = run_train_job(c, dir.path(), callbacks);
+  const auto result = job::run_model_job(c, dir.path(), {}, callbacks);
   ASSERT_EQ(history.size(), 3u);
   EXPECT_LT(history[0].train_loss, std::log(10.0));  // below chance level already
   EXPECT_LT(history[1].train_loss, history[0].train_loss);

@@ -1,7 +1,7 @@
 // PVE and TFO scores (Eq. 2-4, Alg. 1 lines 1-10) against a hand computation on a linear
 // classifier, whose gradients have a closed form.
 #include "cwrf/common/error.h"
-#include "cwrf/train/model_dir.h"
+#include "cwrf/job/model_dir.h"
 #include "cwrf/weights/scores.h"
 #include "test_support.h"
 

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "cwrf/config/config.h"
-#include "cwrf/train/model_dir.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/job_data.h"
+#include "cwrf/job/model_dir.h"
 #include "cwrf/weights/scores.h"
 
 #include <filesystem>
@@ -14,10 +14,10 @@
 namespace cwrf::analysis {
 
 struct ModelContext {
-  train::ModelDir dir;
+  job::ModelDir dir;
   config::Config config;  // resolved
-  std::shared_ptr<train::JobData> job;
-  std::shared_ptr<train::ModelSets> sets;
+  std::shared_ptr<job::JobData> job;
+  std::shared_ptr<job::ModelSets> sets;
 };
 
 // `adjust` may change the derived config (cwrf.* keys, threads) before it is resolved.

@@ -16,9 +16,9 @@ Table pruning_sweep(const ModelContext& context, const weights::Scores& tfo, con
   table.columns = {"sparsity", "pruned_weights", "test_acc", "test_loss", "train_acc", "train_loss", "loss_gap"};
   for (double s : sparsities) {
     require(s >= 0.0 && s < 1.0, fmt::format("sparsity must be in [0, 1), got {}", s));
-    models::ClassifierPtr model = train::load_model(context.dir, "final");
+    models::ClassifierPtr model = job::load_model(context.dir, "final");
     model->to(context.sets->members.inputs.device());
-    const weights::WeightMask pruned = weights::bottom_fraction(tfo, s);  // lowest learnability first
+    const models::WeightMask pruned = weights::bottom_fraction(tfo, s);  // lowest learnability first
     weights::zero_masked(*model, pruned);
     const train::EvalResult test = train::evaluate(*model, context.sets->test, 1024);
     const train::EvalResult members = train::evaluate(*model, context.sets->members, 1024);

@@ -4,7 +4,7 @@
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/gnuplot.h"
-#include "cwrf/weights/cwrf_job.h"
+#include "cwrf/job/model_job.h"
 
 #include <fmt/format.h>
 
@@ -31,7 +31,7 @@ double metric(const nlohmann::json& m, const char* key) { return m.value(key, st
 }  // namespace
 
 Table lottery_study(const ModelContext& context, double sparsity, const std::filesystem::path& models_dir,
-                    const std::filesystem::path& dir, const train::JobCallbacks& callbacks) {
+                    const std::filesystem::path& dir, const job::JobCallbacks& callbacks) {
   require(sparsity > 0.0 && sparsity < 1.0, fmt::format("sparsity must be in (0, 1), got {}", sparsity));
   Table table;
   table.columns = {"model", "description", "test_acc", "test_loss", "train_acc", "train_loss", "epochs"};
@@ -45,7 +45,7 @@ Table lottery_study(const ModelContext& context, double sparsity, const std::fil
   c.set("cwrf.score", "tfo");
   c.set("cwrf.rate", sparsity);
   c.set("cwrf.epochs", epochs);
-  const train::TrainJobResult m2 = weights::run_cwrf_job(c, context.dir.path, models_dir, callbacks, context.job.get());
+  const job::ModelJobResult m2 = job::run_model_job(c, models_dir, context.dir.path, callbacks, context.job.get());
   table.add_row({"M2", fmt::format("{:g} % pruned by TFO, survivors rewound to θ_vn and retrained", sparsity * 100),
                  metric(m2.metrics, "test_acc"), metric(m2.metrics, "test_loss"), metric(m2.metrics, "train_acc"),
                  metric(m2.metrics, "train_loss"), epochs});
@@ -76,7 +76,7 @@ Table lottery_study(const ModelContext& context, double sparsity, const std::fil
 
 Table ablation_study(const ModelContext& context, const std::vector<double>& rates,
                      const std::function<void(config::Config&)>& adjust, const std::filesystem::path& models_dir,
-                     const train::JobCallbacks& callbacks) {
+                     const job::JobCallbacks& callbacks) {
   Table table;
   table.columns = {"approach", "rate", "test_acc", "train_ce", "test_ce", "rewound_test_acc", "model"};
   const std::pair<const char*, const char*> approaches[] = {
@@ -87,18 +87,18 @@ Table ablation_study(const ModelContext& context, const std::vector<double>& rat
       if (adjust) adjust(c);
       c.set("cwrf.mode", mode);
       c.set("cwrf.rate", rate);
-      const train::TrainJobResult r = weights::run_cwrf_job(c, context.dir.path, models_dir, callbacks, context.job.get());
+      const job::ModelJobResult r = job::run_model_job(c, models_dir, context.dir.path, callbacks, context.job.get());
       table.add_row({label, rate, metric(r.metrics, "test_acc"), metric(r.metrics, "train_loss"),
                      metric(r.metrics, "test_loss"), metric(r.metrics, "rewound_test_acc"),
                      r.dir.filename().string()});
     }
   }
   // The baseline: the same objective trained from scratch (Fig. 5's dotted line, Table 2's last rows).
-  config::Config scratch = weights::derived_config(context.dir);
+  config::Config scratch = job::model_config(context.dir);
   if (adjust) adjust(scratch);
   scratch.clear_prefix("cwrf.");
   scratch.set("threads", context.config.get_int("threads"));
-  const train::TrainJobResult base = train::run_train_job(scratch, models_dir, callbacks, context.job.get());
+  const job::ModelJobResult base = job::run_model_job(scratch, models_dir, {}, callbacks, context.job.get());
   table.add_row({"scratch", nullptr, metric(base.metrics, "test_acc"), metric(base.metrics, "train_loss"),
                  metric(base.metrics, "test_loss"), nullptr, base.dir.filename().string()});
   return table;

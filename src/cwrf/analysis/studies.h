@@ -7,7 +7,7 @@
 
 #include "cwrf/analysis/model_context.h"
 #include "cwrf/common/table.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/model_job.h"
 
 #include <filesystem>
 #include <vector>
@@ -18,14 +18,14 @@ namespace cwrf::analysis {
 // M2 retrains for the parent's `epochs`. Per-epoch test accuracy of M1 and M2 goes to
 // <dir>/lottery-curves.dat and a plot.
 Table lottery_study(const ModelContext& context, double sparsity, const std::filesystem::path& models_dir,
-                    const std::filesystem::path& dir, const train::JobCallbacks& callbacks = {});
+                    const std::filesystem::path& dir, const job::JobCallbacks& callbacks = {});
 
 // Columns: approach (A1/A2/A3/scratch), rate, test_acc, train_ce, test_ce, rewound_test_acc.
 // `adjust` sets the fine-tuning objective (defense.*) and cwrf.* keys for A1-A3, and the
 // objective of the from-scratch baseline.
 Table ablation_study(const ModelContext& context, const std::vector<double>& rates,
                      const std::function<void(config::Config&)>& adjust, const std::filesystem::path& models_dir,
-                     const train::JobCallbacks& callbacks = {});
+                     const job::JobCallbacks& callbacks = {});
 
 void plot_ablation(const Table& table, const std::filesystem::path& dir);
 

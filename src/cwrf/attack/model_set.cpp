@@ -4,7 +4,7 @@
 #include "cwrf/common/files.h"
 #include "cwrf/common/hash.h"
 #include "cwrf/common/npy.h"
-#include "cwrf/train/model_dir.h"
+#include "cwrf/job/model_dir.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -43,7 +43,7 @@ ModelSet open_model_set(const std::vector<fs::path>& paths) {
   for (const fs::path& path : paths) {
     const fs::path canonical = fs::weakly_canonical(path);
     require(seen.insert(canonical).second, fmt::format("--models: {} is given twice", path.string()));
-    const train::ModelDir dir = train::open_model_dir(path);
+    const job::ModelDir dir = job::open_model_dir(path);
     const fs::path membership_file = path / "membership.json";
     const nlohmann::json membership = read_json(membership_file);
     ModelInfo info;

@@ -1,10 +1,13 @@
 #include "cwrf/attack/runner.h"
 
+#include "cwrf/attack/family.h"
 #include "cwrf/attack/plot.h"
 #include "cwrf/attack/protocol.h"
+#include "cwrf/attack/settings.h"
 #include "cwrf/attack/statistics.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
+#include "cwrf/common/mean_sd.h"
 #include "cwrf/common/npy.h"
 
 #include <fmt/format.h>
@@ -31,75 +34,12 @@ uint64_t derive(uint64_t seed, const std::string& name, int64_t target) {
   return seed * 0x9E3779B97F4A7C15ULL ^ (std::hash<std::string>{}(name) + static_cast<uint64_t>(target) * 0xBF58476D1CE4E5B9ULL);
 }
 
-// ½(Pr_members[score ≥ 0] + Pr_non-members[score < 0]): the metric attacks' fitted operating point.
-double accuracy_at_zero(const std::vector<double>& scores, const std::vector<uint8_t>& members) {
-  double tp = 0, tn = 0, p = 0, n = 0;
-  for (size_t i = 0; i < scores.size(); ++i) {
-    if (members[i]) {
-      ++p;
-      tp += scores[i] >= 0 ? 1 : 0;
-    } else {
-      ++n;
-      tn += scores[i] < 0 ? 1 : 0;
-    }
-  }
-  return 0.5 * ((p > 0 ? tp / p : 0.0) + (n > 0 ? tn / n : 0.0));
-}
-
-// Runs one variant over all targets; `score` returns the scores of a target or throws; `shortfall`
-// says why a target cannot be attacked ("" when it can).
-VariantResult run_variant(const std::string& attack, const std::string& variant, nlohmann::json options,
-                          const std::vector<int64_t>& targets, const std::vector<std::vector<uint8_t>>& membership,
-                          const std::function<std::string(int64_t)>& shortfall,
-                          const std::function<std::vector<double>(int64_t, const std::vector<uint8_t>&, TargetResult&)>& score,
-                          const AttackPlan& plan) {
-  VariantResult v;
-  v.attack = attack;
-  v.variant = variant;
-  v.name = attack + "-" + variant;
-  v.options = std::move(options);
-  const auto started = Clock::now();
-  for (int64_t t : targets) {
-    const std::string why = shortfall(t);
-    if (!why.empty()) {
-      v.skipped = why;
-      v.targets.clear();
-      return v;
-    }
-  }
-  for (size_t i = 0; i < targets.size(); ++i) {
-    TargetResult r;
-    r.target = targets[i];
-    r.scores = score(targets[i], membership[i], r);
-    RocOptions roc = plan.roc;
-    roc.seed = derive(plan.seed, v.name, targets[i]);
-    r.metrics = evaluate_roc(r.scores, membership[i], roc);
-    v.targets.push_back(std::move(r));
-  }
-  v.seconds = seconds_since(started);
-  return v;
-}
-
-std::string metric_shortfall(const ShadowSplit& s, MetricKind kind) {
-  if (s.in_count >= 1 && s.out_count >= 1) return "";
-  return fmt::format("metric attack ({}) for target model {} needs IN and OUT shadow models for every example, has "
-                     "{} IN and {} OUT", metric_name(kind), s.target, s.in_count, s.out_count);
-}
-
-RmiaOptions rmia_options(const AttackPlan& plan, bool online) {
-  RmiaOptions o;
-  o.online = online;
-  o.offline_a = plan.rmia_offline_a;
-  o.gamma = plan.rmia_gamma;
-  return o;
-}
-
-std::vector<int64_t> plan_targets(const MembershipMask& membership, const AttackPlan& plan) {
-  const int64_t M = membership.models;
-  require(plan.targets >= 0 && plan.targets <= M,
-          fmt::format("--targets must be in [0, {}] (0 = every model), got {}", M, plan.targets));
+std::vector<int64_t> settings_targets(const MembershipMask& membership, const config::Config& settings) {
+  const int64_t M = membership.models, wanted = settings.get_int("attack.targets");
+  require(wanted <= M, fmt::format("{} must be at most the {} models given (0 = every model), got {}",
+                                   settings.label("attack.targets"), M, wanted));
   std::vector<int64_t> targets;
-  for (int64_t t = 0; t < (plan.targets == 0 ? M : plan.targets); ++t) targets.push_back(t);
+  for (int64_t t = 0; t < (wanted == 0 ? M : wanted); ++t) targets.push_back(t);
   return targets;
 }
 
@@ -138,141 +78,87 @@ std::string csv_number(double v) { return fmt::format("{:.10g}", v); }
 
 }  // namespace
 
-nlohmann::json plan_json(const AttackPlan& p) {
-  nlohmann::json lira = nlohmann::json::array(), rmia = nlohmann::json::array(), metric = nlohmann::json::array();
-  for (const auto& o : p.lira_variants) lira.push_back(lira_variant(o));
-  for (bool online : p.rmia_online) rmia.push_back(online ? "online" : "offline");
-  for (MetricKind k : p.metrics) metric.push_back(metric_name(k));
-  return {{"lira", p.lira ? lira : nlohmann::json::array()},
-          {"rmia", p.rmia ? rmia : nlohmann::json::array()},
-          {"metric", p.metric ? metric : nlohmann::json::array()},
-          {"rmia_gamma", p.rmia_gamma},
-          {"rmia_offline_a", p.rmia_offline_a},
-          {"rmia_temperature", p.rmia_temperature},
-          {"rmia_margin", p.rmia_margin},
-          {"rmia_population", p.rmia_population},
-          {"fpr_levels", p.roc.fpr_levels},
-          {"bootstrap", p.roc.bootstrap},
-          {"confidence", p.roc.confidence},
-          {"seed", p.seed}};
-}
-
-MeanSd mean_sd(const std::vector<double>& values) {
-  MeanSd r;
-  if (values.empty()) return r;
-  for (double v : values) r.mean += v;
-  r.mean /= static_cast<double>(values.size());
-  if (values.size() > 1) {
-    double ss = 0.0;
-    for (double v : values) ss += (v - r.mean) * (v - r.mean);
-    r.sd = std::sqrt(ss / static_cast<double>(values.size() - 1));
-  }
-  return r;
-}
-
-void check_feasible(const MembershipMask& membership, const AttackPlan& plan) {
+void check_feasible(const MembershipMask& membership, const config::Config& settings) {
   std::vector<ShadowSplit> splits;
-  for (int64_t t : plan_targets(membership, plan)) splits.push_back(split_shadows(membership, t));
+  for (int64_t t : settings_targets(membership, settings)) splits.push_back(split_shadows(membership, t));
   // A family is feasible when one of its variants has enough shadows for every target.
-  auto family = [&](bool enabled, const std::string& name, const std::vector<std::function<std::string(const ShadowSplit&)>>& variants) {
-    if (!enabled || variants.empty()) return;
+  for (const std::string& name : settings.get_strings("attack.attacks")) {
+    const AttackFamily& family = find_family(name);
     std::string first_reason;
-    for (const auto& shortfall : variants) {
+    bool feasible = false;
+    for (const Variant& v : family.variants(settings)) {
       std::string reason;
       for (const ShadowSplit& s : splits)
-        if (reason.empty()) reason = shortfall(s);
-      if (reason.empty()) return;
+        if (reason.empty()) reason = family.shortfall(settings, v, s);
+      if (reason.empty()) {
+        feasible = true;
+        break;
+      }
       if (first_reason.empty()) first_reason = reason;
     }
-    throw Error(fmt::format("too few models for {}: {}", name, first_reason));
-  };
-  std::vector<std::function<std::string(const ShadowSplit&)>> lira, rmia, metric;
-  for (const LiraOptions& o : plan.lira_variants) lira.push_back([o](const ShadowSplit& s) { return lira_shortfall(s, o); });
-  for (bool online : plan.rmia_online) {
-    const RmiaOptions o = rmia_options(plan, online);
-    rmia.push_back([o](const ShadowSplit& s) { return rmia_shortfall(s, o); });
+    if (!feasible) throw Error(fmt::format("too few models for {}: {}", family.description, first_reason));
   }
-  for (MetricKind k : plan.metrics) metric.push_back([k](const ShadowSplit& s) { return metric_shortfall(s, k); });
-  family(plan.lira, "LiRA", lira);
-  family(plan.rmia, "RMIA", rmia);
-  family(plan.metric, "the metric attacks", metric);
 }
 
 AttackRun run_attacks(const torch::Tensor& logits, const torch::Tensor& labels, const MembershipMask& membership,
-                      const AttackPlan& plan, const std::function<void(const std::string&)>& log) {
+                      const config::Config& settings, const std::function<void(const std::string&)>& log) {
   const auto started = Clock::now();
   require(logits.dim() == 4 && logits.size(0) == membership.models && logits.size(1) == membership.examples,
           fmt::format("run_attacks: logits must be [models = {}, examples = {}, queries, classes]", membership.models,
                       membership.examples));
-  const int64_t M = membership.models, N = membership.examples, C = logits.size(3);
-  check_feasible(membership, plan);
+  check_attack_settings(settings);
+  check_feasible(membership, settings);
   AttackRun run;
-  run.examples = N;
-  run.targets = plan_targets(membership, plan);
-  for (int64_t t : run.targets) run.membership.push_back(target_membership(membership, t));
-  std::vector<ShadowSplit> splits(static_cast<size_t>(M));
-  for (int64_t t : run.targets) splits[static_cast<size_t>(t)] = split_shadows(membership, t);
-  auto split_of = [&](int64_t t) -> const ShadowSplit& { return splits[static_cast<size_t>(t)]; };
+  run.examples = membership.examples;
+  run.targets = settings_targets(membership, settings);
+  std::vector<ShadowSplit> splits;
+  for (int64_t t : run.targets) {
+    run.membership.push_back(target_membership(membership, t));
+    splits.push_back(split_shadows(membership, t));
+  }
 
   const Statistics stats = compute_statistics(logits, labels);
   const torch::Tensor labels_long = labels.to(torch::kLong).contiguous();
-  const std::vector<int64_t> label_vec(labels_long.data_ptr<int64_t>(), labels_long.data_ptr<int64_t>() + N);
-  auto note = [&](const VariantResult& v) {
-    if (!log) return;
-    if (!v.skipped.empty())
-      log(fmt::format("{}: skipped: {}", v.name, v.skipped));
-    else
-      log(fmt::format("{}: {} targets in {:.2f}s", v.name, v.targets.size(), v.seconds));
-  };
+  AttackInputs inputs;
+  inputs.logits = &logits;
+  inputs.labels = &labels_long;
+  inputs.membership = &membership;
+  inputs.stats = &stats;
+  inputs.label_list.assign(labels_long.data_ptr<int64_t>(), labels_long.data_ptr<int64_t>() + membership.examples);
+  inputs.classes = logits.size(3);
+  inputs.seed = static_cast<uint64_t>(settings.get_int("attack.seed"));
+  const RocOptions roc = roc_options(settings);
 
-  if (plan.lira) {
-    for (const LiraOptions& o : plan.lira_variants) {
-      run.variants.push_back(run_variant(
-          "lira", lira_variant(o), {{"online", o.online}, {"fixed_variance", o.fixed_variance}}, run.targets,
-          run.membership, [&](int64_t t) { return lira_shortfall(split_of(t), o); },
-          [&](int64_t t, const std::vector<uint8_t>&, TargetResult&) { return lira_scores(stats.logit_scaled, split_of(t), o); }, plan));
-      note(run.variants.back());
-    }
-  }
-  if (plan.rmia) {
-    const SignalArray log_signal = compute_log_rmia_signal(logits, labels, plan.rmia_temperature, plan.rmia_margin);
-    for (bool online : plan.rmia_online) {
-      const RmiaOptions o = rmia_options(plan, online);
-      nlohmann::json options = {{"online", online},
-                                {"gamma", o.gamma},
-                                {"temperature", plan.rmia_temperature},
-                                {"margin", plan.rmia_margin},
-                                {"population", plan.rmia_population}};
-      if (!online) options["offline_a"] = o.offline_a;
-      run.variants.push_back(run_variant(
-          "rmia", rmia_variant(o), options, run.targets, run.membership,
-          [&](int64_t t) { return rmia_shortfall(split_of(t), o); },
-          [&](int64_t t, const std::vector<uint8_t>&, TargetResult&) {
-            const std::vector<int64_t> population =
-                rmia_population(membership, t, plan.rmia_population, derive(plan.seed, "population", t));
-            const std::vector<double> ratios = rmia_log_ratios(log_signal, split_of(t), o);
-            return rmia_scores(ratios, N, log_signal.queries, population, o.gamma);
-          },
-          plan));
-      note(run.variants.back());
-    }
-  }
-  if (plan.metric) {
-    for (MetricKind kind : plan.metrics) {
-      const SignalArray* statistic = kind == MetricKind::kLoss         ? &stats.loss
-                                     : kind == MetricKind::kConfidence ? &stats.confidence
-                                     : kind == MetricKind::kEntropy    ? &stats.entropy
-                                                                       : &stats.modified_entropy;
-      run.variants.push_back(run_variant(
-          "metric", metric_name(kind), {{"class_dependent_thresholds", true}}, run.targets, run.membership,
-          [&](int64_t t) { return metric_shortfall(split_of(t), kind); },
-          [&](int64_t t, const std::vector<uint8_t>& members, TargetResult& r) {
-            MetricResult m = metric_attack(*statistic, kind, label_vec, C, split_of(t));
-            r.threshold_accuracy = accuracy_at_zero(m.scores, members);
-            return std::move(m.scores);
-          },
-          plan));
-      note(run.variants.back());
+  for (const AttackFamily& family : attack_families()) {
+    const auto selected = settings.get_strings("attack.attacks");
+    if (std::find(selected.begin(), selected.end(), family.name) == selected.end()) continue;
+    const TargetScorer score = family.prepare(settings, inputs);
+    for (const Variant& variant : family.variants(settings)) {
+      VariantResult v;
+      v.attack = family.name;
+      v.variant = variant.name;
+      v.name = family.name + "-" + variant.name;
+      v.options = variant.options;
+      const auto variant_started = Clock::now();
+      for (const ShadowSplit& s : splits)
+        if (v.skipped.empty()) v.skipped = family.shortfall(settings, variant, s);
+      for (size_t i = 0; i < splits.size() && v.skipped.empty(); ++i) {
+        TargetResult r;
+        r.target = run.targets[i];
+        TargetScores scored = score(variant, splits[i]);
+        r.scores = std::move(scored.scores);
+        r.threshold_accuracy = scored.threshold_accuracy;
+        RocOptions o = roc;
+        o.seed = derive(inputs.seed, v.name, r.target);
+        r.metrics = evaluate_roc(r.scores, run.membership[i], o);
+        v.targets.push_back(std::move(r));
+      }
+      v.seconds = seconds_since(variant_started);
+      if (log) {
+        if (!v.skipped.empty()) log(fmt::format("{}: skipped: {}", v.name, v.skipped));
+        else log(fmt::format("{}: {} targets in {:.2f}s", v.name, v.targets.size(), v.seconds));
+      }
+      run.variants.push_back(std::move(v));
     }
   }
   run.seconds = seconds_since(started);
@@ -327,7 +213,7 @@ nlohmann::json variant_json(const VariantResult& v, const std::vector<std::strin
   return j;
 }
 
-std::vector<std::string> write_attack_outputs(const AttackRun& run, const AttackPlan& plan, const fs::path& out,
+std::vector<std::string> write_attack_outputs(const AttackRun& run, const config::Config& settings, const fs::path& out,
                                               const OutputContext& context) {
   std::vector<std::string> warnings;
   const int64_t T = static_cast<int64_t>(run.targets.size()), N = run.examples;
@@ -408,7 +294,7 @@ std::vector<std::string> write_attack_outputs(const AttackRun& run, const Attack
   results["format"] = 1;
   results["examples"] = N;
   results["targets"] = run.targets;
-  results["plan"] = plan_json(plan);
+  results["settings"] = settings.to_json();
   results["tpr_at_fpr_rule"] =
       "largest TPR among thresholds with FPR <= level, i.e. at most floor(level * non_members) false positives";
   results["attack_seconds"] = run.seconds;

@@ -4,11 +4,10 @@
 #include "cwrf/common/files.h"
 #include "cwrf/common/hash.h"
 #include "cwrf/common/npy.h"
-#include "cwrf/config/keys.h"
 #include "cwrf/data/batches.h"
+#include "cwrf/job/job_data.h"
+#include "cwrf/job/model_dir.h"
 #include "cwrf/models/registry.h"
-#include "cwrf/train/model_dir.h"
-#include "cwrf/train/train_job.h"
 #include "cwrf/train/trainer.h"
 
 #include <fmt/format.h>
@@ -31,7 +30,7 @@ int64_t parse_int(const std::string& text, const std::string& query) {
     if (used == text.size()) return v;
   } catch (const std::exception&) {
   }
-  throw Error(fmt::format("--queries: '{}' in '{}' is not an integer", text, query));
+  throw Error(fmt::format("'{}' in '{}' is not an integer", text, query));
 }
 
 std::vector<std::string> split(const std::string& text, char sep) {
@@ -56,11 +55,7 @@ torch::Tensor shift(const torch::Tensor& x, int64_t dx, int64_t dy) {
   return out;
 }
 
-config::Config model_config(const ModelInfo& model) {
-  config::Config c(config::schema());
-  c.merge_toml_file(model.path / "config.toml");
-  return c;
-}
+config::Config model_config(const ModelInfo& model) { return job::model_config(job::open_model_dir(model.path)); }
 
 struct CacheIndex {
   std::map<std::string, int64_t> row_of_key;
@@ -106,7 +101,7 @@ std::vector<std::string> default_queries(const ModelSet& set) {
 }
 
 std::vector<Query> parse_queries(const std::vector<std::string>& names) {
-  require(!names.empty(), "--queries: give at least one query (identity, mirror, shift:DX:DY)");
+  require(!names.empty(), "no queries: give at least one (identity, mirror, shift:DX:DY)");
   std::vector<Query> out;
   for (const std::string& name : names) {
     Query q;
@@ -117,21 +112,28 @@ std::vector<Query> parse_queries(const std::vector<std::string>& names) {
           q.mirror = true;
         } else if (part.rfind("shift:", 0) == 0) {
           const auto fields = split(part, ':');
-          if (fields.size() != 3) throw Error(fmt::format("--queries: '{}' must be shift:DX:DY", name));
+          if (fields.size() != 3) throw Error(fmt::format("'{}' must be shift:DX:DY", name));
           q.dx = parse_int(fields[1], name);
           q.dy = parse_int(fields[2], name);
         } else {
-          throw Error(fmt::format("--queries: unknown query '{}'; use identity, mirror, shift:DX:DY or "
-                                  "mirror+shift:DX:DY", name));
+          throw Error(fmt::format("unknown query '{}'; use identity, mirror, shift:DX:DY or mirror+shift:DX:DY", name));
         }
       }
     }
     for (const Query& seen : out)
       if (seen.mirror == q.mirror && seen.dx == q.dx && seen.dy == q.dy)
-        throw Error(fmt::format("--queries: '{}' repeats '{}'", name, seen.name));
+        throw Error(fmt::format("'{}' repeats '{}'", name, seen.name));
     out.push_back(q);
   }
   return out;
+}
+
+std::string query_domain_problem(const std::vector<Query>& queries, const std::string& model_name) {
+  if (!models::is_text_model(model_name)) return "";
+  for (const Query& q : queries)
+    if (!q.is_identity())
+      return fmt::format("'{}' transforms images, but {} models read text (use identity)", q.name, model_name);
+  return "";
 }
 
 torch::Tensor apply_query(const torch::Tensor& images, const Query& q) {
@@ -160,9 +162,9 @@ std::string signal_key(const ModelSet& set, size_t model, const std::vector<Quer
 Signals load_signals(const ModelSet& set, const SignalOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   require(!set.models.empty(), "load_signals: no models");
-  require(options.batch_size > 0, fmt::format("--batch-size must be > 0, got {}", options.batch_size));
+  require(options.batch_size > 0, fmt::format("signal batch size must be > 0, got {}", options.batch_size));
   const std::vector<Query>& queries = options.queries;
-  require(!queries.empty(), "--queries: give at least one query");
+  require(!queries.empty(), "no queries: give at least one");
   auto log = [&](const std::string& line) {
     if (options.log) options.log(line);
   };
@@ -170,8 +172,8 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
   // The data: the first model's config names it; every model shares the fingerprint (model_set).
   config::Config config = model_config(set.models.front());
   config.set("device", options.device);
-  const torch::Device device = train::resolve_device(config);
-  const train::JobData job = train::load_job_data(config);
+  const torch::Device device = job::resolve_device(config);
+  const job::JobData job = job::load_job_data(config);
   require(job.fingerprint == set.data_fingerprint,
           fmt::format("{}: the dataset files changed since the model was trained (data fingerprint {} now, {} in "
                       "manifest.json)", (set.models.front().path / "config.toml").string(), job.fingerprint,
@@ -181,7 +183,7 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
   const bool image = job.data.train.is_image();
   for (const Query& q : queries)
     require(image || q.is_identity(),
-            fmt::format("--queries: '{}' transforms images, but {} is not an image dataset (use identity)", q.name,
+            fmt::format("query '{}' transforms images, but {} is not an image dataset (use identity)", q.name,
                         job.data.train.name));
 
   Signals out;
@@ -212,7 +214,7 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
       const ModelInfo& info = set.models[m];
       const config::Config mc = model_config(info);
       const bool channels_last = mc.get_string("channels_last") == "on" && image;
-      models::ClassifierPtr model = train::load_model(train::open_model_dir(info.path), "final");
+      models::ClassifierPtr model = job::load_model(job::open_model_dir(info.path), "final");
       model->to(device);
       if (channels_last) train::to_channels_last(*model);
       model->eval();

@@ -36,6 +36,8 @@ std::vector<std::string> default_queries(const ModelSet& set);
 
 // Parses names as above (Error naming the bad entry). An empty list is an error.
 std::vector<Query> parse_queries(const std::vector<std::string>& names);
+// "" when every query suits models of `model_name` (text models take identity only), else why not.
+std::string query_domain_problem(const std::vector<Query>& queries, const std::string& model_name);
 // images: [B, C, H, W].
 torch::Tensor apply_query(const torch::Tensor& images, const Query& query);
 

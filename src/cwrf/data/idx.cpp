@@ -123,4 +123,15 @@ Dataset read_idx_dataset(const std::filesystem::path& images_path, const std::fi
   return dataset;
 }
 
+void require_labels_in_range(Dataset& dataset, int64_t classes, const std::filesystem::path& labels_path,
+                             const std::string& why) {
+  const torch::Tensor bad = ((dataset.labels < 0) | (dataset.labels >= classes)).nonzero();
+  if (bad.size(0) > 0) {
+    const int64_t item = bad[0][0].item<int64_t>();
+    throw Error(fmt::format("{}: label {} of item {} is outside 0..{} ({}); is it the right labels file?",
+                            labels_path.string(), dataset.labels[item].item<int64_t>(), item, classes - 1, why));
+  }
+  dataset.num_classes = classes;
+}
+
 }  // namespace cwrf::data

@@ -25,4 +25,10 @@ torch::Tensor decode_idx(const std::string& bytes, const std::string& origin);
 Dataset read_idx_dataset(const std::filesystem::path& images_path, const std::filesystem::path& labels_path,
                          const std::string& name);
 
+// Checks that every label of `dataset` lies in [0, classes) and sets num_classes = classes.
+// Error naming `labels_path`, the first bad item and its value, and `why` the range is what it
+// is ("Fashion-MNIST has 10 classes", "the training labels span 0..9").
+void require_labels_in_range(Dataset& dataset, int64_t classes, const std::filesystem::path& labels_path,
+                             const std::string& why);
+
 }  // namespace cwrf::data

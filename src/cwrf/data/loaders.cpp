@@ -25,9 +25,24 @@ void check_name(const std::string& name) {
     throw Error(fmt::format("data.name: unknown dataset '{}' (known: {})", name, known_names()));
 }
 
+// Fashion-MNIST has its 10 classes; for any other IDX pair the training labels define the
+// classes and the test labels must lie among them (a test label beyond them would otherwise
+// surface as LibTorch's "Target out of bounds" in the middle of a job).
 TrainTest load_idx(const std::filesystem::path& dir, const DataOptions& options) {
-  return {read_idx_dataset(dir / options.train_images, dir / options.train_labels, options.name + "/train"),
-          read_idx_dataset(dir / options.test_images, dir / options.test_labels, options.name + "/test")};
+  TrainTest out{read_idx_dataset(dir / options.train_images, dir / options.train_labels, options.name + "/train"),
+                read_idx_dataset(dir / options.test_images, dir / options.test_labels, options.name + "/test")};
+  if (options.name == "fashion-mnist") {
+    const int64_t kClasses = 10;
+    const std::string why = "Fashion-MNIST has 10 classes";
+    require_labels_in_range(out.train, kClasses, dir / options.train_labels, why);
+    require_labels_in_range(out.test, kClasses, dir / options.test_labels, why);
+  } else {
+    const int64_t classes = out.train.num_classes;
+    require_labels_in_range(out.test, classes, dir / options.test_labels,
+                            fmt::format("the training labels {} span 0..{}", (dir / options.train_labels).string(),
+                                        classes - 1));
+  }
+  return out;
 }
 
 // Tokenises a text dataset with a vocabulary built from its training part only.

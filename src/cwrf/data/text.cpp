@@ -247,14 +247,17 @@ TextTrainTest load_label_text_csv(const fs::path& train_csv, const fs::path& tes
   };
 
   if (integers) {
+    // The training file's labels define the classes 0..max; a test label beyond them is an error.
     int64_t max_label = 0;
-    for (const RawLabels* raw : {&train, &test})
-      for (const auto& label : raw->labels) max_label = std::max(max_label, *parse_integer(label));
-    auto to_id = [](const std::string& label, const fs::path& file, int64_t line) {
+    for (const auto& label : train.labels) max_label = std::max(max_label, *parse_integer(label));
+    auto to_id = [&](const std::string& label, const fs::path& file, int64_t line) {
       const int64_t id = *parse_integer(label);
       if (id < 0)
         throw Error(fmt::format("{}:{}: label {} is negative (integer labels must be 0..C-1)", file.string(), line,
                                 label));
+      if (id > max_label)
+        throw Error(fmt::format("{}:{}: label {} is outside the training file's classes 0..{} ({})", file.string(),
+                                line, label, max_label, train_csv.string()));
       return id;
     };
     assign(train, train_csv, to_id);

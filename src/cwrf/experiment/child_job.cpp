@@ -1,10 +1,9 @@
 #include "cwrf/experiment/child_job.h"
 
 #include "cwrf/common/error.h"
-#include "cwrf/config/keys.h"
-#include "cwrf/train/model_dir.h"
-#include "cwrf/train/train_job.h"
-#include "cwrf/weights/cwrf_job.h"
+#include "cwrf/job/keys.h"
+#include "cwrf/job/model_dir.h"
+#include "cwrf/job/model_job.h"
 
 #include <chrono>
 #include <cmath>
@@ -30,7 +29,7 @@ void run_child_job(const nlohmann::json& spec) {
   const std::filesystem::path out = spec.at("out").get<std::string>();
   const int64_t threads = spec.value("threads", 1);
 
-  train::JobCallbacks callbacks;
+  job::JobCallbacks callbacks;
   callbacks.log = [](const std::string& text) { emit({{"event", "log"}, {"text", text}}); };
   auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
   int64_t epochs = 0;
@@ -46,23 +45,14 @@ void run_child_job(const nlohmann::json& spec) {
           {"test_acc", finite_or_null(r.test_acc)}, {"seconds", r.seconds}});
   };
 
-  train::TrainJobResult result;
-  if (kind == "train") {
-    config::Config c(config::schema());
-    c.merge_json(spec.at("config"), "job spec");
-    c.set("threads", threads);
-    epochs = c.get_int("epochs");
-    result = train::run_train_job(c, out, callbacks);
-  } else if (kind == "cwrf") {
-    const std::filesystem::path parent = spec.at("parent").get<std::string>();
-    config::Config c = weights::derived_config(train::open_model_dir(parent));
-    c.merge_json(spec.at("config"), "job spec");
-    c.set("threads", threads);
-    epochs = c.get_int("cwrf.epochs");
-    result = weights::run_cwrf_job(c, parent, out, callbacks);
-  } else {
-    throw Error("job spec: unknown kind '" + kind + "'");
-  }
+  // Both kinds run the one model-job pipeline; a cwrf job starts from its parent's config.
+  if (kind != "train" && kind != "cwrf") throw Error("job spec: unknown kind '" + kind + "'");
+  const std::filesystem::path parent = kind == "cwrf" ? spec.at("parent").get<std::string>() : std::string();
+  config::Config c = parent.empty() ? config::Config(job::schema()) : job::model_config(job::open_model_dir(parent));
+  c.merge_json(spec.at("config"), "job spec");
+  c.set("threads", threads);
+  epochs = c.get_int(parent.empty() ? "epochs" : "cwrf.epochs");
+  const job::ModelJobResult result = job::run_model_job(c, out, parent, callbacks);
   emit({{"event", "done"}, {"dir", result.dir.string()}, {"reused", result.reused}, {"metrics", result.metrics}});
 }
 

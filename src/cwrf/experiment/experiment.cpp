@@ -1,10 +1,10 @@
 #include "cwrf/experiment/experiment.h"
 
-#include "cwrf/attack/signals.h"
+#include "cwrf/attack/runner.h"
+#include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
-#include "cwrf/config/keys.h"
 #include "cwrf/data/split.h"
-#include "cwrf/train/objectives/registry.h"
+#include "cwrf/job/keys.h"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -16,18 +16,26 @@ namespace cwrf::experiment {
 
 namespace {
 
+using config::Type;
+
+config::Schema build_experiment_schema() {
+  config::Schema s;
+  s.add({
+      {"experiment.name", Type::String, "experiment", "the report's title"},
+      {"experiment.models", Type::Int, 9, "K models per row and run (leave-one-out: each target has K-1 shadows; paper: 9)",
+       {}, true, config::at_least(1)},
+      {"experiment.runs", Type::Int, 1, "independent runs, each with a fresh membership split and seeds (paper: 3)", {},
+       true, config::at_least(1)},
+      {"experiment.jobs", Type::Int, 0, "model jobs at once (0: one per core on CPU, one on a GPU)", {}, false,
+       config::at_least(0)},
+      {"experiment.threads", Type::Int, 0, "total threads (0: all cores)", {}, false, config::at_least(0)},
+      {"experiment.out", Type::String, "runs", "output folder: models/, attacks/, report/ go under it", {}, false},
+  });
+  return s;
+}
+
 std::string where(const std::filesystem::path& path, const std::string& section) {
   return fmt::format("{} [{}]", path.string(), section);
-}
-
-int64_t int_value(const toml::node& node, const std::string& context) {
-  if (auto v = node.value<int64_t>()) return *v;
-  throw Error(fmt::format("{}: expected an integer", context));
-}
-
-double number_value(const toml::node& node, const std::string& context) {
-  if (auto v = node.value<double>()) return *v;
-  throw Error(fmt::format("{}: expected a number", context));
 }
 
 std::string string_value(const toml::node& node, const std::string& context) {
@@ -35,29 +43,13 @@ std::string string_value(const toml::node& node, const std::string& context) {
   throw Error(fmt::format("{}: expected a string", context));
 }
 
-// An array of strings, or one comma-separated string.
-std::vector<std::string> string_list(const toml::node& node, const std::string& context) {
-  std::vector<std::string> out;
-  if (const auto* array = node.as_array()) {
-    for (const auto& item : *array) out.push_back(string_value(item, context));
-  } else {
-    std::string text = string_value(node, context);
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ','))
-      if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
-void check_members(const std::vector<std::string>& values, const std::set<std::string>& allowed,
-                   const std::string& context) {
-  for (const auto& v : values)
-    if (!allowed.count(v)) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      throw Error(fmt::format("{}: unknown value '{}'; expected one of: {}", context, v, list));
-    }
+// A table as TOML text under `prefix`, so a Config reads it with its dotted keys.
+std::string as_prefixed_toml(const toml::table& table, const std::string& prefix) {
+  toml::table root;
+  root.insert(prefix, table);
+  std::ostringstream text;
+  text << root;
+  return text.str();
 }
 
 void flatten(const toml::table& table, const std::string& prefix, config::Json& out, const std::string& context) {
@@ -70,36 +62,6 @@ void flatten(const toml::table& table, const std::string& prefix, config::Json& 
     else if (auto s = node.value_exact<std::string>()) out[key] = *s;
     else throw Error(fmt::format("{}: key '{}' has an unsupported value", context, key));
   }
-}
-
-void set_experiment_key(Experiment& e, const std::string& key, const toml::node& node, const std::string& context) {
-  const std::string c = fmt::format("{}: '{}'", context, key);
-  if (key == "name") e.name = string_value(node, c);
-  else if (key == "models") e.models = int_value(node, c);
-  else if (key == "targets") e.targets = int_value(node, c);
-  else if (key == "runs") e.runs = int_value(node, c);
-  else if (key == "jobs") e.jobs = int_value(node, c);
-  else if (key == "threads") e.threads = int_value(node, c);
-  else if (key == "out") e.out = string_value(node, c);
-  else throw Error(fmt::format("{}: unknown key '{}' (known: name, models, targets, runs, jobs, threads, out)", context, key));
-}
-
-void set_attack_key(AttackSettings& a, const std::string& key, const toml::node& node, const std::string& context) {
-  const std::string c = fmt::format("{}: '{}'", context, key);
-  if (key == "attacks") {
-    a.attacks = string_list(node, c);
-    check_members(a.attacks, {"lira", "rmia", "metric"}, c);
-  } else if (key == "queries") {
-    a.queries = string_list(node, c);
-    check_members(a.queries, {"identity", "mirror", "shift"}, c);
-  } else if (key == "rmia_gamma") a.rmia_gamma = number_value(node, c);
-  else if (key == "rmia_offline_a") a.rmia_offline_a = number_value(node, c);
-  else if (key == "rmia_population") a.rmia_population = int_value(node, c);
-  else if (key == "bootstrap") a.bootstrap = int_value(node, c);
-  else
-    throw Error(fmt::format("{}: unknown key '{}' (known: attacks, queries, rmia_gamma, rmia_offline_a, "
-                            "rmia_population, bootstrap)",
-                            context, key));
 }
 
 Row parse_row(const toml::table& table, size_t index, const Experiment& e) {
@@ -124,24 +86,49 @@ Row parse_row(const toml::table& table, size_t index, const Experiment& e) {
   if (row.name.empty()) throw Error(fmt::format("{}: every row needs a name", context));
   for (const auto& [key, value] : flat.items())
     if (key.rfind("cwrf.", 0) == 0) row.cwrf = true;
-  // Validate keys and types now, against a copy of the base config.
+  // Validate keys, types and values now, against a copy of the base config.
   config::Config check = e.base;
   for (const auto& [key, value] : flat.items()) check.set(key, value, context + " (" + row.name + ")");
   for (const auto& [key, value] : flat.items()) row.overrides[config::canonical_key(key)] = check.get(key);
-  const std::string defense = check.get_string("defense");
-  const auto& infos = train::objective_infos();
-  if (std::none_of(infos.begin(), infos.end(), [&](const auto& info) { return info.name == defense; })) {
-    std::string known;
-    for (const auto& info : infos) known += (known.empty() ? "" : ", ") + info.name;
-    throw Error(fmt::format("{} ('{}'): unknown defense '{}'; known: {}", context, row.name, defense, known));
-  }
   return row;
+}
+
+// Enough shadow models for the attacks? Ask the attack stage itself, on a split of this K.
+void check_attack_feasible(const Experiment& e) {
+  data::SplitOptions o;
+  o.num_models = e.models();
+  o.pool_size = 64 * e.models();
+  o.num_available = o.pool_size;
+  const data::Split split = data::make_split(o);
+  attack::MembershipMask membership(e.models(), o.pool_size);
+  const auto keep = split.keep.accessor<bool, 2>();
+  for (int64_t m = 0; m < e.models(); ++m)
+    for (int64_t n = 0; n < o.pool_size; ++n) membership.set(m, n, keep[m][n]);
+  try {
+    attack::check_feasible(membership, e.attack);
+  } catch (const Error& err) {
+    throw Error(fmt::format("{}: models = {} is too few: {} (the paper uses 8 shadows + the target, models = 9)",
+                            where(e.source, "experiment"), e.models(), err.what()));
+  }
 }
 
 }  // namespace
 
+const config::Schema& experiment_schema() {
+  static const config::Schema s = build_experiment_schema();
+  return s;
+}
+
+Experiment::Experiment()
+    : settings(experiment_schema()), base(job::schema()), attack(attack::attack_schema()) {}
+
+int64_t Experiment::targets() const {
+  const int64_t t = attack.get_int("attack.targets");
+  return t == 0 ? models() : t;
+}
+
 Experiment read_experiment(const std::filesystem::path& path, const std::vector<std::string>& set) {
-  Experiment e(config::schema());
+  Experiment e;
   e.source = path;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw Error(fmt::format("experiment file not found: {}", path.string()));
@@ -152,10 +139,18 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
     const auto& at = err.source().begin;
     throw Error(fmt::format("{}:{}:{}: invalid TOML: {}", path.string(), at.line, at.column, err.description()));
   }
-  if (const auto* section = table["experiment"].as_table())
-    for (const auto& [k, node] : *section) set_experiment_key(e, std::string(k.str()), node, where(path, "experiment"));
+  for (const char* section : {"experiment", "attack"}) {
+    if (table.contains(section) && !table[section].is_table())
+      throw Error(fmt::format("{}: '{}' must be a table ([{}])", path.string(), section, section));
+  }
+  if (const auto* section = table["experiment"].as_table()) {
+    if (section->contains("targets"))
+      throw Error(fmt::format("{}: 'targets' is an attack setting: write it under [attack] (attack.targets)",
+                              where(path, "experiment")));
+    e.settings.merge_toml_string(as_prefixed_toml(*section, "experiment"), where(path, "experiment"));
+  }
   if (const auto* section = table["attack"].as_table())
-    for (const auto& [k, node] : *section) set_attack_key(e.attack, std::string(k.str()), node, where(path, "attack"));
+    e.attack.merge_toml_string(as_prefixed_toml(*section, "attack"), where(path, "attack"));
 
   // Everything else is the base model config.
   toml::table base = table;
@@ -168,21 +163,9 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
 
   // Command-line overrides: experiment.* / attack.* settings, or base config keys.
   for (const auto& assignment : set) {
-    const auto eq = assignment.find('=');
-    if (eq == std::string::npos || eq == 0) throw Error(fmt::format("--set expects key=value, got '{}'", assignment));
-    const std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
-    auto parsed = [&]() -> toml::table {
-      // Parse the value as TOML so numbers, booleans and arrays keep their types; else a string.
-      try {
-        return toml::parse("v = " + value);
-      } catch (const toml::parse_error&) {
-        toml::table t;
-        t.insert("v", value);
-        return t;
-      }
-    }();
-    if (key.rfind("experiment.", 0) == 0) set_experiment_key(e, key.substr(11), *parsed["v"].node(), "--set");
-    else if (key.rfind("attack.", 0) == 0) set_attack_key(e.attack, key.substr(7), *parsed["v"].node(), "--set");
+    const std::string key = assignment.substr(0, assignment.find('='));
+    if (key.rfind("experiment.", 0) == 0) e.settings.set_assignment(assignment);
+    else if (key.rfind("attack.", 0) == 0) e.attack.set_assignment(assignment);
     else e.base.set_assignment(assignment);
   }
 
@@ -207,70 +190,32 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   }
   e.base.reset_prefix("cwrf.");
 
-  const std::string ctx = where(path, "experiment");
-  require(e.runs >= 1, fmt::format("{}: runs must be >= 1, got {}", ctx, e.runs));
-  require(e.models >= 1, fmt::format("{}: models must be >= 1, got {}", ctx, e.models));
-  require(e.targets >= 1 && e.targets <= e.models,
-          fmt::format("{}: targets must be in [1, models = {}], got {}", ctx, e.models, e.targets));
-  require(e.jobs >= 0 && e.threads >= 0, fmt::format("{}: jobs and threads must be >= 0", ctx));
-  // Leave-one-out with online attacks needs IN and OUT shadows for every example: a target's
-  // member has floor(K/2) - 1 IN shadows, so K >= 4.
-  // Enough shadow models for the attacks? Ask the attack stage itself, on a split of this K.
-  if (!e.attack.attacks.empty()) {
-    data::SplitOptions o;
-    o.num_models = e.models;
-    o.pool_size = 64 * e.models;
-    o.num_available = o.pool_size;
-    const data::Split split = data::make_split(o);
-    attack::MembershipMask membership(e.models, o.pool_size);
-    const auto keep = split.keep.accessor<bool, 2>();
-    for (int64_t m = 0; m < e.models; ++m)
-      for (int64_t n = 0; n < o.pool_size; ++n) membership.set(m, n, keep[m][n]);
-    try {
-      attack::check_feasible(membership, attack_plan(e, 0));
-    } catch (const Error& err) {
-      throw Error(fmt::format("{}: models = {} is too few: {} (the paper uses 8 shadows + the target, models = 9)", ctx,
-                              e.models, err.what()));
-    }
-  }
-  if (e.attack.queries.empty()) e.attack.queries = attack::default_queries(e.base.get_string("model.name"));
+  // The attack settings against the experiment's shape and models, before any job starts.
+  attack::check_attack_settings(e.attack);
+  require(e.attack.get_int("attack.targets") <= e.models(),
+          fmt::format("{} must be at most experiment.models = {} (0 = every model), got {}",
+                      e.attack.label("attack.targets"), e.models(), e.attack.get_int("attack.targets")));
+  check_attack_feasible(e);
+  attack::resolved_queries(e.attack, e.base.get_string("model.name"));
   return e;
 }
 
-attack::AttackPlan attack_plan(const Experiment& e, int64_t run) {
-  attack::AttackPlan plan;
-  auto has = [&](const char* a) { return std::find(e.attack.attacks.begin(), e.attack.attacks.end(), a) != e.attack.attacks.end(); };
-  plan.lira = has("lira");
-  plan.rmia = has("rmia");
-  plan.metric = has("metric");
-  plan.targets = e.targets;
-  plan.rmia_gamma = e.attack.rmia_gamma;
-  plan.rmia_offline_a = e.attack.rmia_offline_a;
-  plan.rmia_population = e.attack.rmia_population;
-  plan.roc.bootstrap = e.attack.bootstrap;
-  plan.seed = static_cast<uint64_t>(run);
-  return plan;
+config::Config attack_settings(const Experiment& e, int64_t run) {
+  config::Config settings = e.attack;
+  settings.set("attack.seed", e.attack.get_int("attack.seed") + run, e.attack.origin("attack.seed"));
+  return settings;
 }
 
 nlohmann::json experiment_json(const Experiment& e) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : e.rows) rows.push_back({{"name", r.name}, {"cwrf", r.cwrf}, {"overrides", r.overrides}});
-  return {{"name", e.name},
-          {"source", e.source.string()},
-          {"models", e.models},
-          {"targets", e.targets},
-          {"runs", e.runs},
-          {"jobs", e.jobs},
-          {"threads", e.threads},
-          {"base", e.base.to_json()},
-          {"attack",
-           {{"attacks", e.attack.attacks},
-            {"queries", e.attack.queries},
-            {"rmia_gamma", e.attack.rmia_gamma},
-            {"rmia_offline_a", e.attack.rmia_offline_a},
-            {"rmia_population", e.attack.rmia_population},
-            {"bootstrap", e.attack.bootstrap}}},
-          {"rows", rows}};
+  nlohmann::json out = e.settings.to_json();
+  out["source"] = e.source.string();
+  out["base"] = e.base.to_json();
+  out["attack"] = e.attack.to_json();
+  out["queries"] = attack::resolved_queries(e.attack, e.base.get_string("model.name"));
+  out["rows"] = rows;
+  return out;
 }
 
 }  // namespace cwrf::experiment

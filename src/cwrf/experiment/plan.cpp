@@ -31,12 +31,12 @@ Plan make_plan(const Experiment& e) {
   std::map<std::string, int> index;
   const int64_t split_seed = e.base.get_int("split.seed");
   const int64_t seed = e.base.get_int("seed");
-  for (int64_t run = 0; run < e.runs; ++run) {
+  for (int64_t run = 0; run < e.runs(); ++run) {
     // The base models of this run (plain training with the base config).
-    std::vector<int> base(e.models, -1);
+    std::vector<int> base(e.models(), -1);
     auto base_config = [&](int64_t k) {
       config::Config c = e.base;
-      c.set("split.models", e.models);
+      c.set("split.models", e.models());
       c.set("split.model", k);
       c.set("split.seed", split_seed + run);
       c.set("seed", seed + 1000 * run + k);
@@ -45,7 +45,7 @@ Plan make_plan(const Experiment& e) {
     for (size_t r = 0; r < e.rows.size(); ++r) {
       const Row& row = e.rows[r];
       AttackJob attack{r, run, {}};
-      for (int64_t k = 0; k < e.models; ++k) {
+      for (int64_t k = 0; k < e.models(); ++k) {
         ModelJob job;
         if (row.cwrf) {
           if (base[k] < 0) {

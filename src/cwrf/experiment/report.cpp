@@ -1,6 +1,8 @@
 #include "cwrf/experiment/report.h"
 
+#include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
+#include "cwrf/common/mean_sd.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/gnuplot.h"
 
@@ -19,23 +21,6 @@ namespace {
 const char* kLira = "lira-online";
 const char* kRmia = "rmia-online";
 const char* kLevels[] = {"0.001", "1e-05"};
-
-Stat stat_of(const std::vector<double>& v) {
-  Stat s;
-  s.n = static_cast<int64_t>(v.size());
-  if (v.empty()) {
-    s.mean = s.std = std::nan("");
-    return s;
-  }
-  for (double x : v) s.mean += x;
-  s.mean /= static_cast<double>(v.size());
-  if (v.size() > 1) {
-    double ss = 0;
-    for (double x : v) ss += (x - s.mean) * (x - s.mean);
-    s.std = std::sqrt(ss / static_cast<double>(v.size() - 1));
-  }
-  return s;
-}
 
 const nlohmann::json* find_variant(const nlohmann::json& attack, const std::string& name) {
   if (!attack.contains("attacks")) return nullptr;
@@ -57,22 +42,22 @@ std::vector<double> per_target(const nlohmann::json& attack, const std::string& 
 
 // Mean over targets within each run; then mean (std) over runs if there are several, else
 // over the targets of the single run.
-Stat combine(const std::vector<std::vector<double>>& per_run) {
-  if (per_run.size() == 1) return stat_of(per_run.front());
+MeanSd combine(const std::vector<std::vector<double>>& per_run) {
+  if (per_run.size() == 1) return mean_sd(per_run.front());
   std::vector<double> means;
   for (const auto& v : per_run)
-    if (!v.empty()) means.push_back(stat_of(v).mean);
-  return stat_of(means);
+    if (!v.empty()) means.push_back(mean_sd(v).mean);
+  return mean_sd(means);
 }
 
-std::string cell(const Stat& s, double scale = 100.0) {
+std::string cell(const MeanSd& s, double scale = 100.0) {
   if (s.n == 0 || !std::isfinite(s.mean)) return "n/a";
-  return fmt::format("{:.2f} ({:.2f})", s.mean * scale, s.std * scale);
+  return fmt::format("{:.2f} ({:.2f})", s.mean * scale, s.sd * scale);
 }
 
 struct RowStats {
-  Stat test_acc;
-  std::map<std::string, Stat> values;  // "lira.auc", "lira.tpr@0.001", ...
+  MeanSd test_acc;
+  std::map<std::string, MeanSd> values;  // "lira.auc", "lira.tpr@0.001", ...
 };
 
 RowStats row_stats(size_t row, const std::vector<RowRun>& results) {
@@ -111,7 +96,7 @@ Table report_table(const Experiment& e, const std::vector<RowRun>& results, bool
   }
   for (size_t r = 0; r < e.rows.size(); ++r) {
     const RowStats s = row_stats(r, results);
-    const std::vector<Stat> stats = {s.test_acc,
+    const std::vector<MeanSd> stats = {s.test_acc,
                                      s.values.at("lira.auc"),
                                      s.values.at("lira.tpr@0.001"),
                                      s.values.at("lira.tpr@1e-05"),
@@ -119,12 +104,12 @@ Table report_table(const Experiment& e, const std::vector<RowRun>& results, bool
                                      s.values.at("rmia.tpr@0.001"),
                                      s.values.at("rmia.tpr@1e-05")};
     std::vector<nlohmann::json> row = {e.rows[r].name};
-    for (const Stat& st : stats) {
+    for (const MeanSd& st : stats) {
       if (markdown_strings) {
         row.push_back(cell(st));
       } else {
         row.push_back(std::isfinite(st.mean) ? nlohmann::json(st.mean) : nlohmann::json(nullptr));
-        row.push_back(std::isfinite(st.std) ? nlohmann::json(st.std) : nlohmann::json(nullptr));
+        row.push_back(std::isfinite(st.sd) ? nlohmann::json(st.sd) : nlohmann::json(nullptr));
       }
     }
     if (!markdown_strings) row.push_back(s.test_acc.n);
@@ -202,12 +187,13 @@ std::string write_report(const Experiment& e, const std::vector<RowRun>& results
   const Table raw = report_table(e, results, false);
   raw.write(dir / "results");
   const std::string stat_note =
-      e.runs > 1 ? fmt::format("mean (std) over {} runs, each averaged over {} target(s)", e.runs, e.targets)
-                 : fmt::format("mean (std) over {} target model(s) of one run", e.targets);
+      e.runs() > 1 ? fmt::format("mean (std) over {} runs, each averaged over {} target(s)", e.runs(), e.targets())
+                   : fmt::format("mean (std) over {} target model(s) of one run", e.targets());
   std::string md = fmt::format("# {}\n\n{} models per row (leave-one-out: each target attacked with the other {} as "
                                "shadows), {}. LiRA and RMIA online (IN and OUT shadows), {} queries. Percentages; lower "
                                "attack numbers are better.\n\n",
-                               e.name, e.models, e.models - 1, stat_note, e.attack.queries.size());
+                               e.name(), e.models(), e.models() - 1, stat_note,
+                               attack::resolved_queries(e.attack, e.base.get_string("model.name")).size());
   md += pretty.to_markdown();
   write_file_atomic(dir / "report.md", md);
   write_file_atomic(dir / "experiment.json", experiment_json(e).dump(2) + "\n");

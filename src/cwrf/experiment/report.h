@@ -24,12 +24,6 @@ struct RowRun {
   std::filesystem::path attack_dir;
 };
 
-// A metric's mean and std as the report states it.
-struct Stat {
-  double mean = 0.0, std = 0.0;
-  int64_t n = 0;
-};
-
 // The Table-3 table (numbers in percent, "mean (std)" strings in markdown) and its raw values.
 Table report_table(const Experiment& experiment, const std::vector<RowRun>& results, bool markdown_strings);
 

@@ -1,23 +1,21 @@
 #include "cwrf/experiment/runner.h"
 
-#include "cwrf/attack/model_set.h"
-#include "cwrf/attack/runner.h"
-#include "cwrf/attack/signals.h"
+#include "cwrf/attack/attack_job.h"
+#include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
-#include "cwrf/common/hash.h"
 #include "cwrf/common/progress.h"
+#include "cwrf/common/threads.h"
 #include "cwrf/experiment/plan.h"
 #include "cwrf/experiment/report.h"
 #include "cwrf/experiment/scheduler.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/job_data.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <chrono>
 #include <map>
-#include <thread>
 
 namespace cwrf::experiment {
 
@@ -42,41 +40,36 @@ RowRun attack_row(const Experiment& e, const AttackJob& job, const std::vector<M
   RowRun out;
   out.row = job.row;
   out.run = job.run;
-  std::vector<fs::path> paths;
-  for (int index : job.models) paths.push_back(models[index].dir);
-  for (int64_t t = 0; t < e.targets; ++t)
+  std::vector<fs::path> dirs;
+  for (int index : job.models) dirs.push_back(models[index].dir);
+  for (int64_t t = 0; t < e.targets(); ++t)
     out.target_test_acc.push_back(models[job.models[t]].metrics.value("test_acc", std::nan("")));
-
-  const attack::ModelSet set = attack::open_model_set(paths);
-  const attack::AttackPlan plan = attack_plan(e, job.run);
-  Hasher key;
-  for (const auto& m : set.models) key.update(m.hash).update("|");
-  key.update(attack::plan_json(plan).dump()).update(nlohmann::json(e.attack.queries).dump());
-  out.attack_dir = attacks_root / fmt::format("{}-run{}-{}", slug(e.rows[job.row].name), job.run, key.digest().substr(0, 16));
-  ran = false;
-  if (!fs::exists(out.attack_dir / "results.json")) {
-    attack::check_feasible(set.membership, plan);
-    train::apply_thread_count(threads);
-    attack::SignalOptions signal_options = attack::default_signal_options();
-    signal_options.queries = attack::parse_queries(e.attack.queries);
-    signal_options.cache_dir = out.attack_dir / "signals";
-    const attack::Signals signals = attack::load_signals(set, signal_options);
-    const attack::AttackRun run = attack::run_attacks(signals.logits, signals.labels, set.membership, plan);
-    attack::OutputContext context;
-    for (const auto& p : paths) context.model_paths.push_back(p.string());
-    context.pool = set.pool;
-    context.labels = signals.labels;
-    context.extra = {{"row", e.rows[job.row].name}, {"run", job.run}, {"signal_seconds", signals.seconds},
-                     {"attack_seconds", run.seconds}};
-    for (const auto& w : attack::write_attack_outputs(run, plan, out.attack_dir, context))
-      if (callbacks.log) callbacks.log("warning: " + w);
-    ran = true;
-  }
-  out.attack = nlohmann::json::parse(read_file(out.attack_dir / "results.json"));
+  const attack::AttackJob attack = row_attack_job(e, job, dirs, attacks_root, threads);
+  out.attack_dir = attack.out;
+  attack::AttackJobCallbacks attack_callbacks;
+  attack_callbacks.log = callbacks.log;
+  const attack::AttackJobResult result = attack::run_attack_job(attack, attack_callbacks);
+  ran = !result.reused;
+  out.attack = result.results;
   return out;
 }
 
 }  // namespace
+
+attack::AttackJob row_attack_job(const Experiment& e, const AttackJob& job, const std::vector<fs::path>& model_dirs,
+                                 const fs::path& attacks_root, int64_t threads) {
+  attack::AttackJob attack(attack_settings(e, job.run));
+  attack.models = model_dirs;
+  // One folder per row and run; results.json records the job's key (models, settings, queries),
+  // so a finished attack is reused only while nothing that determines it has changed.
+  attack.out = attacks_root / fmt::format("{}-run{}", slug(e.rows[job.row].name), job.run);
+  attack.cache = attack.out / "signals";
+  attack.threads = threads;
+  attack.device = e.base.get_string("device");
+  attack.reuse = true;
+  attack.extra = {{"row", e.rows[job.row].name}, {"run", job.run}};
+  return attack;
+}
 
 RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, const fs::path& executable) {
   const auto started = Clock::now();
@@ -84,21 +77,21 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
     if (callbacks.log) callbacks.log(line);
   };
   const Plan plan = make_plan(e);
-  const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
-  const int64_t threads = e.threads > 0 ? e.threads : cores;
+  const int64_t threads = resolve_threads(e.settings.get_int("experiment.threads"));
   const bool cuda = e.base.get_string("device") == "cuda";
-  if (cuda) train::resolve_device(e.base);  // fails early with the clear message
+  if (cuda) job::resolve_device(e.base);  // fails early with the clear message
   // Independent CPU models train faster side by side, one thread each (docs/DESIGN.md); one GPU runs one job at a time.
-  const int64_t jobs = e.jobs > 0 ? e.jobs : (cuda ? 1 : threads);
+  const int64_t requested_jobs = e.settings.get_int("experiment.jobs");
+  const int64_t jobs = requested_jobs > 0 ? requested_jobs : (cuda ? 1 : threads);
   SchedulerOptions options;
   options.executable = executable;
-  options.models_root = e.out / "models";
-  options.spec_dir = e.out / "jobs";
+  options.models_root = e.out() / "models";
+  options.spec_dir = e.out() / "jobs";
   options.parallel = jobs;
   options.threads_per_job = std::max<int64_t>(1, threads / jobs);
   log(fmt::format("experiment '{}': {} rows x {} runs x {} models -> {} model jobs ({} epochs), {} attack jobs; "
                   "{} parallel jobs x {} threads",
-                  e.name, e.rows.size(), e.runs, e.models, plan.jobs.size(), plan.total_epochs(), plan.attacks.size(),
+                  e.name(), e.rows.size(), e.runs(), e.models(), plan.jobs.size(), plan.total_epochs(), plan.attacks.size(),
                   jobs, options.threads_per_job));
 
   // Progress: epochs done (finished jobs + the running ones' progress) over the plan's total.
@@ -117,8 +110,8 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
     const double left = worked > 0 ? elapsed / worked * (total_epochs - done) : std::nan("");
     std::string current = running.empty() ? "" : running.begin()->second;
     if (running.size() > 1) current += fmt::format(" (+{} more)", running.size() - 1);
-    callbacks.status(fmt::format("[{}/{} jobs] {} | {} elapsed, ~{} left", finished, plan.jobs.size(), current,
-                                 format_duration(elapsed), format_duration(left)));
+    callbacks.status(done / total_epochs, fmt::format("[{}/{} jobs] {} | {} elapsed, ~{} left", finished, plan.jobs.size(),
+                                                      current, format_duration(elapsed), format_duration(left)));
   };
   SchedulerCallbacks scheduler_callbacks;
   scheduler_callbacks.on_start = [&](int j) {
@@ -157,17 +150,18 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
   for (size_t a = 0; a < plan.attacks.size(); ++a) {
     const AttackJob& job = plan.attacks[a];
     if (callbacks.status)
-      callbacks.status(fmt::format("[attack {}/{}] {} · run {}", a + 1, plan.attacks.size(), e.rows[job.row].name, job.run));
+      callbacks.status(static_cast<double>(a) / static_cast<double>(plan.attacks.size()),
+                       fmt::format("[attack {}/{}] {} · run {}", a + 1, plan.attacks.size(), e.rows[job.row].name, job.run));
     bool ran = false;
     const auto t0 = Clock::now();
-    results.push_back(attack_row(e, job, models, e.out / "attacks", threads, ran, callbacks));
+    results.push_back(attack_row(e, job, models, e.out() / "attacks", threads, ran, callbacks));
     if (ran) {
       ++summary.attacked;
       log(fmt::format("attacked: {} · run {} ({})", e.rows[job.row].name, job.run,
                       format_duration(std::chrono::duration<double>(Clock::now() - t0).count())));
     }
   }
-  summary.report_dir = e.out / "report";
+  summary.report_dir = e.out() / "report";
   summary.markdown = write_report(e, results, summary.report_dir);
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   write_file_atomic(summary.report_dir / "timing.json",

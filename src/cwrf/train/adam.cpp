@@ -18,7 +18,7 @@ MaskedAdam::MaskedAdam(std::vector<NamedParameter> parameters, AdamOptions optio
   }
 }
 
-void MaskedAdam::set_trainable(const weights::WeightMask& mask) {
+void MaskedAdam::set_trainable(const models::WeightMask& mask) {
   for (const auto& [name, m] : mask) {
     auto it = std::find_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.param.name == name; });
     if (it == slots_.end()) throw Error("mask names '" + name + "', which is not a trainable parameter of this model");

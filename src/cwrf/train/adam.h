@@ -7,7 +7,7 @@
 // a frozen entry's moments stay zero and its update is exactly zero.
 #pragma once
 
-#include "cwrf/weights/mask.h"
+#include "cwrf/models/weight_mask.h"
 
 #include <torch/types.h>
 
@@ -35,7 +35,7 @@ class MaskedAdam {
   // Entries where mask is false never move. A parameter absent from the mask is fully
   // trainable; an all-false mask freezes the whole tensor. Throws Error on a shape mismatch
   // or a name that is not a parameter.
-  void set_trainable(const weights::WeightMask& mask);
+  void set_trainable(const models::WeightMask& mask);
 
   void zero_grad();
   // One update with learning rate `lr` from the parameters' .grad() (a parameter without a

@@ -2,11 +2,13 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/config/config.h"
-#include "cwrf/config/keys.h"
+#include "cwrf/common/mean_sd.h"
+#include "cwrf/common/threads.h"
 #include "cwrf/models/registry.h"
 #include "cwrf/train/adam.h"
 #include "cwrf/train/objectives/registry.h"
 #include "cwrf/train/step.h"
+#include "cwrf/train/train_keys.h"
 #include "cwrf/train/trainer.h"
 
 #include <torch/torch.h>
@@ -29,11 +31,9 @@ constexpr double kLearningRate = 1e-3;
 class ThreadCount {
  public:
   explicit ThreadCount(int64_t threads) : previous_(torch::get_num_threads()) {
-    if (threads > 0 && threads != previous_) torch::set_num_threads(static_cast<int>(threads));
+    if (threads > 0) apply_thread_count(threads);
   }
-  ~ThreadCount() {
-    if (torch::get_num_threads() != previous_) torch::set_num_threads(previous_);
-  }
+  ~ThreadCount() { apply_thread_count(previous_); }
   ThreadCount(const ThreadCount&) = delete;
   ThreadCount& operator=(const ThreadCount&) = delete;
 
@@ -77,7 +77,12 @@ ThroughputResult measure_train_throughput(models::Classifier& model, const Throu
   model.train();
   if (options.channels_last) to_channels_last(model);
   MaskedAdam optimizer(named_trainable_parameters(model), AdamOptions{});  // β (0.9, 0.999), weight decay 5e-4
-  config::Config defaults(config::schema());
+  static const config::Schema training_schema = [] {
+    config::Schema schema;
+    schema.add(train_keys());
+    return schema;
+  }();
+  config::Config defaults(training_schema);
   std::unique_ptr<Objective> objective = make_objective(defaults);
   std::unique_ptr<StepStrategy> standard_step;
   StepStrategy* step = options.step;
@@ -107,13 +112,9 @@ ThroughputResult measure_train_throughput(models::Classifier& model, const Throu
     result.images_per_second.push_back(static_cast<double>(options.batch_size * options.steps) / seconds);
   }
 
-  double sum = 0.0;
-  for (double v : result.images_per_second) sum += v;
-  result.mean = sum / static_cast<double>(result.images_per_second.size());
-  double squares = 0.0;
-  for (double v : result.images_per_second) squares += (v - result.mean) * (v - result.mean);
-  const auto n = static_cast<double>(result.images_per_second.size());
-  result.sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+  const MeanSd summary = mean_sd(result.images_per_second);
+  result.mean = summary.mean;
+  result.sd = summary.sd;
   return result;
 }
 

@@ -28,7 +28,7 @@ std::vector<NamedParameter> named_trainable_parameters(torch::nn::Module& model)
 }
 
 TrainResult train_model(models::Classifier& model, const TrainSets& sets, Objective& objective, StepStrategy& step,
-                        const TrainOptions& options, const weights::WeightMask* trainable,
+                        const TrainOptions& options, const models::WeightMask* trainable,
                         const TrainCallbacks& callbacks) {
   using Clock = std::chrono::steady_clock;
   if (sets.members == nullptr || sets.members->size() == 0) throw Error("train_model: the training set is empty");

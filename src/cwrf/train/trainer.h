@@ -8,7 +8,7 @@
 #include "cwrf/train/adam.h"
 #include "cwrf/train/objective.h"
 #include "cwrf/train/step.h"
-#include "cwrf/weights/mask.h"
+#include "cwrf/models/weight_mask.h"
 
 #include <cstdint>
 #include <functional>
@@ -64,7 +64,7 @@ struct TrainSets {
 // Trains `model` in place. `trainable` (may be null or empty) restricts which weight
 // entries move (CWRF freezing, Eq. 7).
 TrainResult train_model(models::Classifier& model, const TrainSets& sets, Objective& objective, StepStrategy& step,
-                        const TrainOptions& options, const weights::WeightMask* trainable = nullptr,
+                        const TrainOptions& options, const models::WeightMask* trainable = nullptr,
                         const TrainCallbacks& callbacks = {});
 
 // Converts 4-D parameters to channels-last in place (nn::Module::to has no memory-format

@@ -1,9 +1,9 @@
-// Building and applying weight masks (mask.h): the global top-r selection of Eq. 5,
+// Building and applying weight masks (models/weight_mask.h): the global top-r selection of Eq. 5,
 // rewinding (Eq. 6), removal (ablation A1) and pruning (Fig. 1, Fig. 4).
 #pragma once
 
 #include "cwrf/common/tensor_io.h"
-#include "cwrf/weights/mask.h"
+#include "cwrf/models/weight_mask.h"
 #include "cwrf/weights/scores.h"
 
 #include <torch/nn/module.h>
@@ -11,6 +11,8 @@
 #include <cstdint>
 
 namespace cwrf::weights {
+
+using models::WeightMask;
 
 // The number of weights a fraction r of n selects: ⌈r·n⌉ (at least one weight for any r > 0,
 // never more than n). A 1e-9 slack keeps r·n that is an integer in exact arithmetic but a hair

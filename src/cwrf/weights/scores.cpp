@@ -2,7 +2,7 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/models/registry.h"
-#include "cwrf/train/model_dir.h"
+#include "cwrf/models/model_state.h"
 #include "cwrf/train/trainer.h"
 
 #include <fmt/format.h>
@@ -79,13 +79,13 @@ Scores compute_scores(const ModelFactory& make, const TensorMap& theta_up, const
 
   // θ' (updated) and, for PVE, the vanilla model M_vn (fixed).
   models::ClassifierPtr copy = make();
-  train::load_model_state(*copy, theta_up, "θ_up");
+  models::load_model_state(*copy, theta_up, "θ_up");
   copy->to(device);
   copy->train();
   models::ClassifierPtr vanilla;
   if (pve) {
     vanilla = make();
-    train::load_model_state(*vanilla, theta_vn, "θ_vn");
+    models::load_model_state(*vanilla, theta_vn, "θ_vn");
     vanilla->to(device);
     vanilla->train();  // batch statistics, like θ' (its running stats are the untrained 0/1)
   }

@@ -1,7 +1,7 @@
 // The DP-SGD step: clipping, the noised average (exact without noise, statistically with it),
 // empty Poisson batches, frozen weights under CWRF's mask, and the dp.* config keys.
 #include "cwrf/common/error.h"
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 #include "cwrf/models/registry.h"
 #include "cwrf/train/adam.h"
 #include "cwrf/train/dp/accountant.h"
@@ -194,7 +194,7 @@ TEST(DpSgdStep, FrozenWeightsStayBitIdentical) {
   torch::manual_seed(4);
   auto model = models::make_model(small_spec("cnn"));
   MaskedAdam optimizer(named_trainable_parameters(*model), AdamOptions{});
-  weights::WeightMask mask;
+  models::WeightMask mask;
   std::map<std::string, torch::Tensor> before;
   for (const auto& item : model->named_parameters()) {
     mask[item.key()] = torch::rand(item.value().sizes()) < 0.5;
@@ -252,7 +252,7 @@ TEST(DpSgdStep, ReportsThePrivacySpent) {
 // The registry entry and its config keys.
 class DpSgdConfigTest : public ::testing::Test {
  protected:
-  config::Config config_{config::schema()};
+  config::Config config_{job::schema()};
   StepContext context_{10000, 256, 5, 40};  // N, B, epochs, steps per epoch
 };
 
@@ -269,7 +269,7 @@ TEST_F(DpSgdConfigTest, TargetEpsilonSearchesSigmaAndWritesBackTheValuesUsed) {
   EXPECT_EQ(config_.get_float("dp.max_grad_norm"), 1.0);
   EXPECT_EQ(config_.get_float("dp.delta"), 1e-5);
   // The effective config (both keys set, as in a model's config.toml) resolves again.
-  config::Config again(config::schema());
+  config::Config again(job::schema());
   again.merge_toml_string(config_.to_toml(), "config.toml");
   EXPECT_NO_THROW(make_step_strategy(again, context_));
   EXPECT_EQ(again.get_float("dp.noise_multiplier"), sigma);

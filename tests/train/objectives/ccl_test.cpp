@@ -1,6 +1,6 @@
 // CCL (CCEL) against a hand calculation and against autograd of the formula written directly.
 #include "cwrf/common/error.h"
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 #include "cwrf/train/objectives/ccl.h"
 #include "cwrf/train/objectives/registry.h"
 
@@ -46,14 +46,14 @@ TEST(Ccl, MatchesTheDirectFormulaAndItsAutograd) {
 }
 
 TEST(Ccl, FactoryDefaultsAndErrors) {
-  config::Config c(config::schema());
+  config::Config c(job::schema());
   c.set("defense.name", "ccl");
   c.set("data.name", "cifar10");
   auto objective = make_objective(c);
   EXPECT_EQ(objective->name(), "ccl");
   EXPECT_DOUBLE_EQ(c.get_float("defense.alpha"), 0.5);
   EXPECT_DOUBLE_EQ(c.get_float("defense.beta"), 0.05);
-  config::Config bad(config::schema());
+  config::Config bad(job::schema());
   bad.set("defense.name", "ccl");
   bad.set("defense.alpha", 1.5);
   EXPECT_THROW(make_objective(bad), Error);

@@ -2,8 +2,8 @@
 // meant to, against plain CE with the same seed, data and model: a smaller gap between the
 // test and the training loss (eval-mode CE, metrics.json). Small runs: 2,000 images, 4 epochs,
 // a width-16 CNN; the knobs are set explicitly where the preset needs longer training to act.
-#include "cwrf/config/keys.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/keys.h"
+#include "cwrf/job/model_job.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -23,7 +23,7 @@ struct Outcome {
 class DefenseTraining : public ::testing::Test {
  protected:
   static Outcome train(const std::string& defense, const std::vector<std::pair<std::string, config::Json>>& knobs = {}) {
-    config::Config c(config::schema());
+    config::Config c(job::schema());
     c.set("data.train_size", 2000);
     c.set("data.ref_size", 500);
     c.set("data.test_size", 1000);
@@ -33,10 +33,10 @@ class DefenseTraining : public ::testing::Test {
     c.set("defense", defense);
     for (const auto& [key, value] : knobs) c.set(key, value);
     Outcome out;
-    JobCallbacks callbacks;
+    job::JobCallbacks callbacks;
     callbacks.train.on_epoch = [&](const EpochRecord& r) { out.history.push_back(r); };
     cwrf::testing::TempDir dir;
-    out.metrics = run_train_job(c, dir.path(), callbacks).metrics;
+    out.metrics = job::run_model_job(c, dir.path(), {}, callbacks).metrics;
     return out;
   }
 

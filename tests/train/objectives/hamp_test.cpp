@@ -1,6 +1,6 @@
 // HAMP's soft labels and loss against hand calculations.
 #include "cwrf/common/error.h"
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 #include "cwrf/train/objectives/hamp.h"
 #include "cwrf/train/objectives/registry.h"
 
@@ -71,7 +71,7 @@ TEST(Hamp, LossAndGradientByHand) {
 }
 
 TEST(Hamp, ObjectiveBuildsItsLabelsFromTheClassCount) {
-  config::Config c(config::schema());
+  config::Config c(job::schema());
   c.set("defense.name", "hamp");
   auto objective = make_objective(c);
   // Fashion-MNIST preset written back.
@@ -91,7 +91,7 @@ TEST(Hamp, ObjectiveBuildsItsLabelsFromTheClassCount) {
 
 TEST(Hamp, RejectsBadValues) {
   for (double gamma : {0.0, -0.1, 1.01}) {
-    config::Config c(config::schema());
+    config::Config c(job::schema());
     c.set("defense.name", "hamp");
     c.set("defense.gamma", gamma);
     try {
@@ -101,7 +101,7 @@ TEST(Hamp, RejectsBadValues) {
       EXPECT_NE(std::string(e.what()).find("'defense.gamma'"), std::string::npos) << e.what();
     }
   }
-  config::Config c(config::schema());
+  config::Config c(job::schema());
   c.set("defense.name", "hamp");
   c.set("defense.alpha", -0.5);
   EXPECT_THROW(make_objective(c), Error);

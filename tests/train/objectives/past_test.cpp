@@ -1,7 +1,7 @@
 // PAST: module grouping, γ normalisation, the penalty's value and gradient, and the objective on
 // a tiny linear model whose loss-gap gradient is worked out by hand.
 #include "cwrf/common/error.h"
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 #include "cwrf/train/objectives/past.h"
 #include "cwrf/train/objectives/registry.h"
 
@@ -77,7 +77,7 @@ class PastOnTinyModel : public ::testing::Test {
   }
 
   std::unique_ptr<Objective> make(const std::string& module, int64_t refresh_steps = 0, double lambda = 0.1) {
-    config::Config c(config::schema());
+    config::Config c(job::schema());
     c.set("defense.name", "past");
     c.set("defense.lambda", lambda);
     c.set("defense.module", module);
@@ -191,7 +191,7 @@ TEST_F(PastOnTinyModel, NeedsNonMembers) {
 }
 
 TEST(Past, FactoryDefaultsAndErrors) {
-  config::Config c(config::schema());
+  config::Config c(job::schema());
   c.set("defense.name", "past");
   make_objective(c);
   for (const char* key : {"defense.lambda", "defense.refresh_steps", "defense.member_size", "defense.nonmember_size",
@@ -199,7 +199,7 @@ TEST(Past, FactoryDefaultsAndErrors) {
     EXPECT_TRUE(c.has(key)) << key;
   EXPECT_EQ(c.get_string("defense.module"), "tensor");
   auto error_of = [](const std::string& key, const config::Json& value) {
-    config::Config bad(config::schema());
+    config::Config bad(job::schema());
     bad.set("defense.name", "past");
     bad.set(key, value);
     try {

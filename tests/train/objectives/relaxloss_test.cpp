@@ -4,7 +4,7 @@
 //   batch mean L = (ln 2 + ln 5)/2 = ln(10)/2 = 1.151293
 // ∂CE_i/∂z_i = p_i − onehot_i, so ∂L/∂z_0 = ([1/2, 1/4, 1/4] − [1, 0, 0])/2 = [−0.25, 0.125, 0.125].
 #include "cwrf/common/error.h"
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 #include "cwrf/train/objectives/registry.h"
 #include "cwrf/train/objectives/relaxloss.h"
 
@@ -99,7 +99,7 @@ TEST(RelaxLoss, EpochParityDecidesTheBranch) {
 }
 
 TEST(RelaxLoss, ObjectiveFromConfigUsesTheFormula) {
-  config::Config c(config::schema());
+  config::Config c(job::schema());
   c.set("defense.name", "relaxloss");
   c.set("defense.alpha", 2.0);
   auto objective = make_objective(c);
@@ -113,7 +113,7 @@ TEST(RelaxLoss, ObjectiveFromConfigUsesTheFormula) {
 
 TEST(RelaxLoss, RejectsBadValues) {
   auto error_of = [](const std::string& key, double value) {
-    config::Config c(config::schema());
+    config::Config c(job::schema());
     c.set("defense.name", "relaxloss");
     c.set(key, value);
     try {

@@ -27,6 +27,12 @@ const std::vector<ObjectiveInfo>& objective_infos() {
   return infos;
 }
 
+std::vector<std::string> objective_names() {
+  std::vector<std::string> names;
+  for (const auto& info : objective_infos()) names.push_back(info.name);
+  return names;
+}
+
 std::vector<config::Option> objective_options() {
   std::vector<config::Option> merged;
   std::set<std::string> seen;

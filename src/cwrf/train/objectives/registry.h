@@ -26,6 +26,8 @@ struct ObjectiveInfo {
 };
 
 const std::vector<ObjectiveInfo>& objective_infos();
+// Their names, in registry order (the choices of the `defense` key).
+std::vector<std::string> objective_names();
 
 // All defense.* options of all objectives, merged by key (for the schema).
 std::vector<config::Option> objective_options();

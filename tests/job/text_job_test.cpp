@@ -5,12 +5,13 @@
 #include "cwrf/attack/signals.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 #include "cwrf/data/batches.h"
 #include "cwrf/data/tokenizer.h"
 #include "cwrf/train/evaluate.h"
-#include "cwrf/train/model_dir.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/model_dir.h"
+#include "cwrf/job/model_job.h"
+#include "cwrf/models/model_state.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -18,8 +19,13 @@
 
 #include <random>
 
-namespace cwrf::train {
+namespace cwrf::job {
 namespace {
+
+using models::model_state;
+using train::EvalResult;
+using train::evaluate;
+using train::predict_logits;
 
 // Two classes told apart by which word list a text draws from, plus shared filler words.
 std::string generated_csv(int64_t rows, uint32_t seed) {
@@ -49,24 +55,23 @@ class TextJobTest : public ::testing::Test {
     cwrf::testing::write_bytes(dir_ / "data" / "test.csv", generated_csv(100, 2));
   }
   config::Config text_config() const {
-    config::Config c(config::schema());
-    c.set("data.name", "text-csv");
-    c.set("data.path", (dir_ / "data").string());
-    c.set("data.train_size", 100);
-    c.set("data.ref_size", 40);
-    c.set("data.seq_len", 12);
-    c.set("data.vocab_size", 40);
-    c.set("data.min_count", 1);
-    c.set("model.name", "transformer");
-    c.set("model.width", 16);
-    c.set("model.heads", 2);
-    c.set("model.mlp_dim", 16);
-    c.set("split.models", 4);
-    c.set("epochs", 3);
-    c.set("batch_size", 16);
-    c.set("lr", 3e-3);
-    c.set("threads", 1);
-    return c;
+    return cwrf::testing::job_config({
+        {"data.name", "text-csv"},
+        {"data.path", (dir_ / "data").string()},
+        {"data.train_size", 100},
+        {"data.ref_size", 40},
+        {"data.seq_len", 12},
+        {"data.vocab_size", 40},
+        {"data.min_count", 1},
+        {"model.name", "transformer"},
+        {"model.width", 16},
+        {"model.heads", 2},
+        {"model.mlp_dim", 16},
+        {"split.models", 4},
+        {"epochs", 3},
+        {"batch_size", 16},
+        {"lr", 3e-3},
+        {"threads", 1}});
   }
   cwrf::testing::TempDir dir_;
 };
@@ -74,7 +79,7 @@ class TextJobTest : public ::testing::Test {
 TEST_F(TextJobTest, TrainsTheTransformerAndSavesItsVocabulary) {
   config::Config c = text_config();
   c.set("epochs", 20);
-  const auto result = run_train_job(c, dir_ / "runs");
+  const auto result = job::run_model_job(c, dir_ / "runs", {});
   EXPECT_EQ(result.dir.filename().string().rfind("transformer-ce-m0-", 0), 0u) << result.dir;
   EXPECT_GT(result.metrics.at("test_acc").get<double>(), 0.75);  // the word lists separate the classes
   // The resolved config records the sequence length; vocab.json reloads to the same tokens.
@@ -99,7 +104,7 @@ TEST_F(TextJobTest, DpSgdTrainsTheTransformer) {
   c.set("defense.name", "dpsgd");
   c.set("dp.epsilon", 8.0);
   c.set("epochs", 1);
-  const auto result = run_train_job(c, dir_ / "runs");
+  const auto result = job::run_model_job(c, dir_ / "runs", {});
   EXPECT_NEAR(result.metrics.at("epsilon").get<double>(), 8.0, 0.1);
   EXPECT_TRUE(std::isfinite(result.metrics.at("test_loss").get<double>()));
 }
@@ -110,7 +115,7 @@ TEST_F(TextJobTest, AttackSignalsUseTheIdentityQueryOnly) {
     config::Config c = text_config();
     c.set("epochs", 1);
     c.set("split.model", k);
-    dirs.push_back(run_train_job(c, dir_ / "runs").dir);
+    dirs.push_back(job::run_model_job(c, dir_ / "runs", {}).dir);
   }
   const attack::ModelSet set = attack::open_model_set(dirs);
   EXPECT_EQ(attack::default_queries(set), (std::vector<std::string>{"identity"}));
@@ -132,23 +137,23 @@ TEST_F(TextJobTest, MismatchedDomainsAreClearErrors) {
   config::Config c = text_config();
   c.set("model.name", "cnn");
   try {
-    run_train_job(c, dir_ / "runs");
+    job::run_model_job(c, dir_ / "runs", {});
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("transformer"), std::string::npos) << e.what();
   }
   c = text_config();
   c.set("data.train_csv", "missing.csv");
-  EXPECT_THROW(run_train_job(c, dir_ / "runs"), Error);
+  EXPECT_THROW(job::run_model_job(c, dir_ / "runs", {}), Error);
   cwrf::testing::write_synthetic_idx_dataset(dir_ / "images", 200, 50, 8, 3);
-  config::Config images(config::schema());
+  config::Config images(job::schema());
   images.set("data.name", "idx");
   images.set("data.path", (dir_ / "images").string());
   images.set("data.train_size", 50);
   images.set("data.ref_size", 20);
   images.set("model.name", "transformer");
   try {
-    run_train_job(images, dir_ / "runs");
+    job::run_model_job(images, dir_ / "runs", {});
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("holds images"), std::string::npos) << e.what();
@@ -156,4 +161,4 @@ TEST_F(TextJobTest, MismatchedDomainsAreClearErrors) {
 }
 
 }  // namespace
-}  // namespace cwrf::train
+}  // namespace cwrf::job

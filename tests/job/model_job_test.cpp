@@ -4,44 +4,40 @@
 #include "cwrf/common/files.h"
 #include "cwrf/common/npy.h"
 #include "cwrf/common/tensor_io.h"
-#include "cwrf/config/keys.h"
+#include "cwrf/job/keys.h"
 #include "cwrf/data/batches.h"
 #include "cwrf/data/normalize.h"
 #include "cwrf/train/evaluate.h"
-#include "cwrf/train/model_dir.h"
-#include "cwrf/train/train_job.h"
+#include "cwrf/job/model_dir.h"
+#include "cwrf/job/model_job.h"
+#include "cwrf/models/model_state.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-namespace cwrf::train {
+namespace cwrf::job {
 namespace {
+
+using models::model_state;
+using train::EvalResult;
+using train::evaluate;
+using train::predict_logits;
 
 class TrainJobTest : public ::testing::Test {
  protected:
   void SetUp() override { cwrf::testing::write_synthetic_idx_dataset(dir_ / "data", 400, 100, 8, 3); }
 
   config::Config tiny_config() const {
-    config::Config c(config::schema());
-    c.set("data.name", "idx");
-    c.set("data.path", (dir_ / "data").string());
-    c.set("data.train_size", 120);
-    c.set("data.ref_size", 40);
-    c.set("split.models", 2);
-    c.set("epochs", 2);
-    c.set("batch_size", 32);
-    c.set("lr", 3e-3);
-    c.set("model.width", 4);
-    c.set("threads", 1);
-    return c;
+    return cwrf::testing::tiny_idx_config(
+        dir_ / "data", {{"data.train_size", 120}, {"data.ref_size", 40}, {"split.models", 2}, {"lr", 3e-3}});
   }
 
   cwrf::testing::TempDir dir_;
 };
 
 TEST_F(TrainJobTest, WritesACompleteModelDirectory) {
-  const auto result = run_train_job(tiny_config(), dir_ / "runs");
+  const auto result = job::run_model_job(tiny_config(), dir_ / "runs", {});
   ASSERT_FALSE(result.reused);
   for (const char* f : {"config.toml", "manifest.json", "init.pt", "final.pt", "membership.json", "train_indices.npy",
                         "reference_indices.npy", "pool.npy", "keep.npy", "log.jsonl", "metrics.json"})
@@ -66,33 +62,33 @@ TEST_F(TrainJobTest, WritesACompleteModelDirectory) {
 }
 
 TEST_F(TrainJobTest, SameConfigGivesBitIdenticalWeightsAndIsReused) {
-  const auto a = run_train_job(tiny_config(), dir_ / "runs-a");
-  const auto b = run_train_job(tiny_config(), dir_ / "runs-b");
+  const auto a = job::run_model_job(tiny_config(), dir_ / "runs-a", {});
+  const auto b = job::run_model_job(tiny_config(), dir_ / "runs-b", {});
   EXPECT_EQ(a.dir.filename(), b.dir.filename());
   const auto wa = load_tensors(a.dir / "final.pt");
   const auto wb = load_tensors(b.dir / "final.pt");
   ASSERT_EQ(wa.size(), wb.size());
   for (const auto& [name, t] : wa) EXPECT_TRUE(torch::equal(t, wb.at(name))) << name;
   // A second run of the same config finds the finished model and trains nothing.
-  const auto again = run_train_job(tiny_config(), dir_ / "runs-a");
+  const auto again = job::run_model_job(tiny_config(), dir_ / "runs-a", {});
   EXPECT_TRUE(again.reused);
   EXPECT_EQ(again.dir, a.dir);
 }
 
 TEST_F(TrainJobTest, ADifferentSeedOrModelIndexGivesAnotherDirectory) {
   auto c = tiny_config();
-  const auto a = run_train_job(c, dir_ / "runs");
+  const auto a = job::run_model_job(c, dir_ / "runs", {});
   c.set("seed", 5);
-  const auto b = run_train_job(c, dir_ / "runs");
+  const auto b = job::run_model_job(c, dir_ / "runs", {});
   c.set("split.model", 1);
-  const auto d = run_train_job(c, dir_ / "runs");
+  const auto d = job::run_model_job(c, dir_ / "runs", {});
   EXPECT_NE(a.dir, b.dir);
   EXPECT_NE(b.dir, d.dir);
   EXPECT_FALSE(torch::equal(load_npy(b.dir / "train_indices.npy"), load_npy(d.dir / "train_indices.npy")));
 }
 
 TEST_F(TrainJobTest, InitialWeightsAreThetaVnAndFinalWeightsMoved) {
-  const auto result = run_train_job(tiny_config(), dir_ / "runs");
+  const auto result = job::run_model_job(tiny_config(), dir_ / "runs", {});
   const ModelDir dir = open_model_dir(result.dir);
   auto init = load_tensors(dir.path / "init.pt");
   auto final_state = load_tensors(dir.path / "final.pt");
@@ -104,7 +100,7 @@ TEST_F(TrainJobTest, InitialWeightsAreThetaVnAndFinalWeightsMoved) {
 
 TEST_F(TrainJobTest, ReloadedModelGivesIdenticalPredictions) {
   auto c = tiny_config();
-  const auto result = run_train_job(c, dir_ / "runs");
+  const auto result = job::run_model_job(c, dir_ / "runs", {});
   const ModelDir dir = open_model_dir(result.dir);
   auto model = load_model(dir, "final");
   JobData job = load_job_data(c);
@@ -120,7 +116,7 @@ TEST_F(TrainJobTest, ReloadedModelGivesIdenticalPredictions) {
 TEST_F(TrainJobTest, ClearErrorsForBadInput) {
   auto expect_error = [&](config::Config c, const std::string& fragment) {
     try {
-      run_train_job(c, dir_ / "runs");
+      job::run_model_job(c, dir_ / "runs", {});
       ADD_FAILURE() << "expected an error containing " << fragment;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
@@ -133,8 +129,14 @@ TEST_F(TrainJobTest, ClearErrorsForBadInput) {
   c.set("split.model", 2);
   expect_error(c, "split.model");
   c = tiny_config();
-  c.set("defense.name", "magic");
-  expect_error(c, "unknown defense 'magic'");
+  try {
+    c.set("defense.name", "magic", "exp.toml");  // refused where it is written, before any job
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("config key 'defense.name' has unknown value 'magic'; expected one of: ce,"),
+              std::string::npos)
+        << e.what();
+  }
   c = tiny_config();
   c.set("data.path", (dir_ / "nowhere").string());
   expect_error(c, "nowhere");
@@ -147,7 +149,7 @@ TEST_F(TrainJobTest, ClearErrorsForBadInput) {
 }
 
 TEST_F(TrainJobTest, TruncatedWeightsFileIsAClearError) {
-  const auto result = run_train_job(tiny_config(), dir_ / "runs");
+  const auto result = job::run_model_job(tiny_config(), dir_ / "runs", {});
   const std::string bytes = read_file(result.dir / "final.pt");
   write_file_atomic(result.dir / "final.pt", bytes.substr(0, bytes.size() / 2));
   try {
@@ -159,4 +161,4 @@ TEST_F(TrainJobTest, TruncatedWeightsFileIsAClearError) {
 }
 
 }  // namespace
-}  // namespace cwrf::train
+}  // namespace cwrf::job

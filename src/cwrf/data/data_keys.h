@@ -1,0 +1,16 @@
+// The data.* and split.* config keys (docs/ALGORITHMS.md §4; paper Table 4) and their
+// conversion into the loaders' options.
+#pragma once
+
+#include "cwrf/config/config.h"
+#include "cwrf/data/loaders.h"
+
+#include <vector>
+
+namespace cwrf::data {
+
+std::vector<config::Option> data_keys();
+
+DataOptions data_options(const config::Config& config);
+
+}  // namespace cwrf::data

@@ -1,0 +1,34 @@
+#include "cwrf/job/keys.h"
+
+#include "cwrf/data/data_keys.h"
+#include "cwrf/models/model_keys.h"
+#include "cwrf/train/train_keys.h"
+#include "cwrf/weights/cwrf_keys.h"
+
+namespace cwrf::job {
+
+namespace {
+
+config::Schema build_schema() {
+  using config::Type;
+  config::Schema s;
+  s.add(data::data_keys());
+  s.add(models::model_keys());
+  s.add(train::train_keys());
+  s.add(weights::cwrf_keys());
+  // Runtime: do not change what is computed, only where and how fast.
+  s.add({
+      {"device", Type::String, "cpu", "cpu or cuda (cuda needs a CUDA LibTorch)", {"cpu", "cuda"}, false},
+      {"threads", Type::Int, 0, "intra-op threads (0: all cores)", {}, false, config::at_least(0)},
+  });
+  return s;
+}
+
+}  // namespace
+
+const config::Schema& schema() {
+  static const config::Schema s = build_schema();
+  return s;
+}
+
+}  // namespace cwrf::job
