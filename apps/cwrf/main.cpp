@@ -2,9 +2,11 @@
 // membership inference attacks and whole experiments. `cwrf --help` lists the commands.
 #include "commands.h"
 
+#include "cwrf/common/blas.h"
 #include "cwrf/common/error.h"
 
 #include <c10/util/Exception.h>
+#include <torch/version.h>
 #include <fmt/format.h>
 
 #include <malloc.h>
@@ -19,6 +21,10 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: the BLAS core is fixed when OpenBLAS loads, so a better one means running
+  // again with OPENBLAS_CORETYPE set (common/blas.h); this may not return.
+  if (const std::string warning = cwrf::blas::select_core(argc, argv); !warning.empty())
+    std::cerr << "cwrf: warning: " << warning << "\n";
   // Keep activation-sized buffers (tens of MB) in the heap instead of returning them to the
   // kernel after every step: otherwise each training step faults them in again (over a
   // million page faults per short CNN benchmark; 1.2-1.4x slower, docs/performance.md).
@@ -26,7 +32,9 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   CLI::App app{"cwrf: find the few weights that carry a network's membership-privacy risk, rewind and freeze them,\n"
                "fine-tune the rest with a privacy-preserving objective, and measure it with LiRA and RMIA."};
-  app.set_version_flag("--version", std::string("cwrf ") + CWRF_VERSION);
+  app.set_version_flag("--version", [] {
+    return fmt::format("cwrf {} (LibTorch {})\n{}", CWRF_VERSION, TORCH_VERSION, cwrf::blas::info().describe());
+  });
   app.require_subcommand(1);
   int exit_code = 1;
   cwrf::app::register_run_command(app, exit_code);

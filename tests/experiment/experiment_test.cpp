@@ -56,6 +56,9 @@ cwrf = { rate = 0.1, epochs = 2 }
   EXPECT_EQ(e.attack.get_strings("attack.attacks"), std::vector<std::string>{"lira"});
   EXPECT_EQ(e.attack.get_strings("attack.queries"), std::vector<std::string>{"identity"});
   EXPECT_DOUBLE_EQ(e.attack.get_float("attack.rmia_gamma"), 1.0);
+  // Experiments evaluate the test set once, at the end, unless the file asks for more.
+  EXPECT_EQ(e.base.get_int("eval_every"), 0);
+  EXPECT_EQ(read_experiment(path, {"eval_every=5"}).base.get_int("eval_every"), 5);
   // Each run draws its own bootstrap and population subsets.
   EXPECT_EQ(attack_settings(e, 1).get_int("attack.seed"), e.attack.get_int("attack.seed") + 1);
   ASSERT_EQ(e.rows.size(), 2u);

@@ -90,6 +90,13 @@ TEST_F(RunTest, WritesTheReportAndASecondRunDoesNoWork) {
     EXPECT_GE(row.at("lira_auc_mean").get<double>(), 0.0);
     EXPECT_LE(row.at("lira_auc_mean").get<double>(), 1.0);
   }
+  // Each child job's thread pools were its share (2 threads / 2 jobs), OpenBLAS's included.
+  for (const auto& entry : fs::directory_iterator(dir_ / "out" / "models")) {
+    if (!job::is_complete_model_dir(entry.path())) continue;
+    const auto metrics = nlohmann::json::parse(read_file(entry.path() / "metrics.json"));
+    EXPECT_EQ(metrics.at("threads"), 1) << entry.path();
+    if (!metrics.at("blas").at("library").get<std::string>().empty()) EXPECT_EQ(metrics.at("blas").at("threads"), 1);
+  }
   const RunSummary second = run(dir_ / "out");
   EXPECT_EQ(second.trained, 0);
   EXPECT_EQ(second.reused, 12);

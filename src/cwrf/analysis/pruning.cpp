@@ -20,8 +20,8 @@ Table pruning_sweep(const ModelContext& context, const weights::Scores& tfo, con
     model->to(context.sets->members.inputs.device());
     const models::WeightMask pruned = weights::bottom_fraction(tfo, s);  // lowest learnability first
     weights::zero_masked(*model, pruned);
-    const train::EvalResult test = train::evaluate(*model, context.sets->test, 1024);
-    const train::EvalResult members = train::evaluate(*model, context.sets->members, 1024);
+    const train::EvalResult test = train::evaluate(*model, context.sets->test, train::kInferenceBatchSize);
+    const train::EvalResult members = train::evaluate(*model, context.sets->members, train::kInferenceBatchSize);
     table.add_row({s, weights::count_true(pruned), test.accuracy, test.loss, members.accuracy, members.loss,
                    test.loss - members.loss});
   }

@@ -3,6 +3,7 @@
 #include "cwrf/attack/model_set.h"
 #include "cwrf/attack/settings.h"
 #include "cwrf/attack/signals.h"
+#include "cwrf/common/blas.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/hash.h"
@@ -107,6 +108,7 @@ AttackJobResult run_attack_job(const AttackJob& job, const AttackJobCallbacks& c
   context.extra["queries"] = result.queries;
   context.extra["device"] = job.device;
   context.extra["threads"] = torch::get_num_threads();
+  context.extra["blas"] = blas::info().describe();
   context.extra["signals"] = {{"seconds", signals.seconds},
                               {"computed_models", signals.computed},
                               {"cached_models", signals.reused},

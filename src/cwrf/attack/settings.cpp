@@ -39,7 +39,8 @@ config::Schema build_schema() {
        config::at_least(0)},
       {"attack.confidence", Type::Float, 0.95, "level of the bootstrap intervals", {}, true, config::open(0, 1)},
       {"attack.seed", Type::Int, 0, "seed of population subsets and bootstrap"},
-      {"attack.batch_size", Type::Int, 256, "inference batch size of the signals", {}, false, config::at_least(1)},
+      {"attack.batch_size", Type::Int, train::kInferenceBatchSize, "inference batch size of the signals", {}, false,
+       config::at_least(1)},
   };
   for (const AttackFamily& f : attack_families())
     for (const config::Option& o : f.settings) options.push_back(o);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "cwrf/attack/model_set.h"
+#include "cwrf/train/evaluate.h"
 
 #include <torch/types.h>
 
@@ -43,10 +44,7 @@ torch::Tensor apply_query(const torch::Tensor& images, const Query& query);
 
 struct SignalOptions {
   std::vector<Query> queries;        // default: identity, mirror
-  // 256 keeps a CPU-preset CNN's largest activation (~26 MB) under the allocator's mmap threshold
-  // (apps/cwrf/main.cpp): at 1024 every batch maps and page-faults ~100 MB afresh (half the CPU
-  // time in the kernel on the 9-model Fashion-MNIST run, docs/performance.md).
-  int64_t batch_size = 256;
+  int64_t batch_size = train::kInferenceBatchSize;  // evaluate.h: why 256
   std::filesystem::path cache_dir;   // empty: no cache
   std::string device = "cpu";        // cpu | cuda
   std::function<void(const std::string&)> log;                          // one line per event

@@ -2,6 +2,7 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
+#include "cwrf/common/threads.h"
 #include "cwrf/experiment/child_job.h"
 
 #include <fmt/format.h>
@@ -28,13 +29,19 @@ struct Child {
   std::chrono::steady_clock::time_point started;
 };
 
-Child spawn(const std::filesystem::path& exe, const std::filesystem::path& spec, int job) {
+Child spawn(const std::filesystem::path& exe, const std::filesystem::path& spec, int job, int64_t threads) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
     throw Error(fmt::format("cannot create a pipe for a job: {}", std::strerror(errno)));
   // Everything the child needs is prepared before fork: between fork and exec only
   // async-signal-safe calls are allowed (other threads may hold the allocator's locks).
   const std::string exe_s = exe.string(), spec_s = spec.string();
+  // Every thread pool of the child is its share from the moment its libraries load (threads.h).
+  const std::vector<std::string> environment = job_environment(threads);
+  std::vector<char*> envp;
+  for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  const char* args[] = {exe_s.c_str(), "job", "--spec", spec_s.c_str(), nullptr};
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw Error(fmt::format("cannot start a job process: {}", std::strerror(errno)));
@@ -44,7 +51,7 @@ Child spawn(const std::filesystem::path& exe, const std::filesystem::path& spec,
     if (::getppid() != parent) ::_exit(1);
     ::dup2(out_pipe[1], STDOUT_FILENO);
     ::dup2(err_pipe[1], STDERR_FILENO);
-    ::execl(exe_s.c_str(), exe_s.c_str(), "job", "--spec", spec_s.c_str(), static_cast<char*>(nullptr));
+    ::execve(exe_s.c_str(), const_cast<char* const*>(args), envp.data());
     ::_exit(127);
   }
   ::close(out_pipe[1]);
@@ -109,7 +116,7 @@ std::vector<ModelResult> run_model_jobs(const Plan& plan, const SchedulerOptions
       write_file_atomic(spec_path,
                         job_spec(kind, job.config, parent, options.models_root, options.threads_per_job).dump(2));
       started[j] = true;
-      running.push_back(spawn(exe, spec_path, static_cast<int>(j)));
+      running.push_back(spawn(exe, spec_path, static_cast<int>(j), options.threads_per_job));
       if (callbacks.on_start) callbacks.on_start(static_cast<int>(j));
     }
   };

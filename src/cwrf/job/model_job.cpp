@@ -1,5 +1,6 @@
 #include "cwrf/job/model_job.h"
 
+#include "cwrf/common/blas.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/hash.h"
@@ -30,6 +31,12 @@ bool is_parent_defining(const std::string& key) {
   return key.rfind("data.", 0) == 0 || key.rfind("split.", 0) == 0 || key.rfind("model.", 0) == 0 || key == "epochs";
 }
 
+// The BLAS library's core and pool size while this model trained (a speed fact, never identity).
+nlohmann::json blas_json() {
+  const blas::Info i = blas::info();
+  return {{"library", i.library}, {"core", i.core}, {"chosen_by", i.chosen_by}, {"threads", i.threads}};
+}
+
 // Eval-mode loss/accuracy on members, test, reference and validation sets, timing, and the
 // step strategy's report (DP-SGD: ε), for metrics.json.
 nlohmann::json final_metrics(models::Classifier& model, const ModelSets& sets, const train::TrainOptions& options,
@@ -50,7 +57,8 @@ nlohmann::json final_metrics(models::Classifier& model, const ModelSets& sets, c
       {"test_size", sets.test.size()},
       {"train_seconds", trained.seconds},
       {"images_per_second", trained.seconds > 0 ? sets.members.size() * options.epochs / trained.seconds : 0.0},
-      {"threads", torch::get_num_threads()}};
+      {"threads", torch::get_num_threads()},
+      {"blas", blas_json()}};
   // A named copy: items() of the temporary report() would dangle inside the range-for.
   const nlohmann::json report = step.report();
   for (const auto& [key, value] : report.items()) metrics[key] = value;
@@ -159,8 +167,8 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
     const std::string mode = config.get_string("cwrf.mode");
     masks = weights::cwrf_masks(mode, scores, config.get_float("cwrf.rate"));  // Eq. 5
     weights::apply_mode(mode, *model, theta_vn, *masks);                     // Eq. 6 (or the ablation's)
-    rewound_test = train::evaluate(*model, sets.test, options.eval_batch_size);
-    rewound_train = train::evaluate(*model, sets.members, options.eval_batch_size);
+    rewound_test = train::evaluate(*model, sets.test, options.eval_batch_size, options.channels_last);
+    rewound_train = train::evaluate(*model, sets.members, options.eval_batch_size, options.channels_last);
     log(fmt::format("{} {} of {} weights (r = {:g}): test acc {:.4f}, train acc {:.4f} before fine-tuning", mode,
                     weights::count_true(masks->selected), weights::count_all(masks->selected),
                     config.get_float("cwrf.rate"), rewound_test.accuracy, rewound_train.accuracy));

@@ -6,6 +6,7 @@
 #include "cwrf/data/batches.h"
 #include "cwrf/models/classifier.h"
 #include "cwrf/train/adam.h"
+#include "cwrf/train/evaluate.h"
 #include "cwrf/train/objective.h"
 #include "cwrf/train/step.h"
 #include "cwrf/models/weight_mask.h"
@@ -27,7 +28,7 @@ struct TrainOptions {
   uint64_t data_seed = 0;       // batch order and augmentation
   data::AugmentOptions augment;
   int64_t eval_every = 1;       // evaluate the test set every n epochs (0: only at the end)
-  int64_t eval_batch_size = 1024;
+  int64_t eval_batch_size = kInferenceBatchSize;
   bool channels_last = false;   // 4-D inputs and conv weights in NHWC (faster oneDNN convolutions)
 };
 
