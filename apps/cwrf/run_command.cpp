@@ -2,6 +2,7 @@
 // and `cwrf job --spec FILE`, the child process that trains one of its models.
 #include "commands.h"
 
+#include "cwrf/common/error.h"
 #include "cwrf/common/progress.h"
 #include "cwrf/experiment/child_job.h"
 #include "cwrf/experiment/experiment.h"
@@ -59,9 +60,13 @@ void register_run_command(CLI::App& app, int& exit_code) {
   auto* job = app.add_subcommand("job", "internal: train one model of an experiment (used by `cwrf run`)");
   job->group("");  // hidden from --help
   auto spec = std::make_shared<std::string>();
-  job->add_option("--spec", *spec, "job spec (JSON)")->required();
-  job->callback([spec, &exit_code] {
-    experiment::run_child_job(nlohmann::json::parse(read_file(*spec)));
+  auto worker = std::make_shared<bool>(false);
+  auto* spec_option = job->add_option("--spec", *spec, "job spec (JSON)");
+  job->add_flag("--worker", *worker, "serve job spec paths read from stdin, one per line")->excludes(spec_option);
+  job->callback([spec, worker, &exit_code] {
+    if (*worker) experiment::run_worker(std::cin);
+    else if (!spec->empty()) experiment::run_child_job(nlohmann::json::parse(read_file(*spec)));
+    else throw Error("cwrf job: give --spec FILE or --worker");
     exit_code = 0;
   });
 }

@@ -4,7 +4,10 @@ namespace cwrf::data {
 
 using config::Type;
 
-std::vector<config::Option> data_keys() {
+namespace {
+
+// What the loaders read: these keys alone determine the dataset's tensors.
+std::vector<config::Option> loading_keys() {
   const config::Bounds non_negative = config::at_least(0);
   return {
       {"data.name", Type::String, "fashion-mnist", "dataset", dataset_names()},
@@ -22,6 +25,13 @@ std::vector<config::Option> data_keys() {
       {"data.seq_len", Type::Int, 0, "text: tokens per example, longer texts truncated (0: 256 spam-assassin, 128 otherwise)", {}, true, non_negative},
       {"data.vocab_size", Type::Int, 20000, "text: vocabulary cap, <pad> and <unk> included (built from the training file)", {}, true, config::at_least(3)},
       {"data.min_count", Type::Int, 2, "text: words seen fewer times in the training file map to <unk>", {}, true, config::at_least(1)},
+  };
+}
+
+// How each model's sets are drawn from them.
+std::vector<config::Option> split_keys() {
+  const config::Bounds non_negative = config::at_least(0);
+  return {
       {"data.train_size", Type::Int, 0, "training points per model (0: the dataset's Table 4 preset)", {}, true, non_negative},
       {"data.ref_size", Type::Int, 0, "reference (non-member) points per model (0: preset)", {}, true, non_negative},
       {"data.val_size", Type::Int, 0, "validation points outside the pool and every reference set, for sweeps (0: none)", {}, true, non_negative},
@@ -32,6 +42,20 @@ std::vector<config::Option> data_keys() {
       {"split.model", Type::Int, 0, "which of the K models this is (0-based)", {}, true, non_negative},
       {"split.seed", Type::Int, 0, "seed of the pool / keep-mask / reference draw, shared by all K models"},
   };
+}
+
+}  // namespace
+
+std::vector<config::Option> data_keys() {
+  std::vector<config::Option> keys = loading_keys();
+  for (config::Option& o : split_keys()) keys.push_back(std::move(o));
+  return keys;
+}
+
+std::vector<std::string> loading_key_names() {
+  std::vector<std::string> names;
+  for (const config::Option& o : loading_keys()) names.push_back(o.key);
+  return names;
 }
 
 DataOptions data_options(const config::Config& c) {

@@ -11,6 +11,10 @@ namespace cwrf::data {
 
 std::vector<config::Option> data_keys();
 
+// The keys the loaders read (data.name, data.path, file names, tokenisation): equal values give
+// equal tensors.
+std::vector<std::string> loading_key_names();
+
 DataOptions data_options(const config::Config& config);
 
 }  // namespace cwrf::data

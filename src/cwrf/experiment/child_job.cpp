@@ -1,6 +1,7 @@
 #include "cwrf/experiment/child_job.h"
 
 #include "cwrf/common/error.h"
+#include "cwrf/common/files.h"
 #include "cwrf/job/keys.h"
 #include "cwrf/job/model_dir.h"
 #include "cwrf/job/model_job.h"
@@ -24,7 +25,7 @@ nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::js
 
 }  // namespace
 
-void run_child_job(const nlohmann::json& spec) {
+void run_child_job(const nlohmann::json& spec, job::JobDataCache* cache) {
   const std::string kind = spec.at("kind");
   const std::filesystem::path out = spec.at("out").get<std::string>();
   const int64_t threads = spec.value("threads", 1);
@@ -52,8 +53,23 @@ void run_child_job(const nlohmann::json& spec) {
   c.merge_json(spec.at("config"), "job spec");
   c.set("threads", threads);
   epochs = c.get_int(parent.empty() ? "epochs" : "cwrf.epochs");
-  const job::ModelJobResult result = job::run_model_job(c, out, parent, callbacks);
+  const job::ModelJobResult result = job::run_model_job(c, out, parent, callbacks, cache ? &cache->get(c) : nullptr);
   emit({{"event", "done"}, {"dir", result.dir.string()}, {"reused", result.reused}, {"metrics", result.metrics}});
+}
+
+void run_worker(std::istream& specs) {
+  job::JobDataCache cache;
+  std::string path;
+  while (std::getline(specs, path)) {
+    if (path.empty()) continue;
+    try {
+      run_child_job(nlohmann::json::parse(read_file(path)), &cache);
+    } catch (const std::exception& e) {
+      // LibTorch messages carry a backtrace after the first line.
+      const std::string what = e.what();
+      emit({{"event", "failed"}, {"error", what.substr(0, what.find('\n'))}});
+    }
+  }
 }
 
 }  // namespace cwrf::experiment

@@ -1,18 +1,23 @@
-// One model job run in its own process (`cwrf job SPEC.json`), so that independent models
-// train side by side with one thread each (docs/DESIGN.md: ~1.4x the throughput of one job
-// on two threads here) and a killed run never leaves a half-used model behind.
+// A job of an experiment run outside the planner's process: `cwrf job --spec FILE` runs one
+// (a Slurm task, a single retry), `cwrf job --worker` serves many in turn, reading spec file
+// paths from stdin, so the local scheduler pays LibTorch's start-up (~0.5 s) and the dataset's
+// loading (~0.7 s for Fashion-MNIST) once per worker instead of once per model.
 //
-// The child reports on stdout, one JSON object per line:
+// The job reports on stdout, one JSON object per line:
 //   {"event":"log","text":...}
 //   {"event":"progress","epoch":e,"epochs":E,"batch":b,"batches":B,"loss":l}   (throttled)
 //   {"event":"epoch", ...EpochRecord...}
 //   {"event":"done","dir":...,"reused":bool,"metrics":{...}}
-// and exits 0; on an error it prints "cwrf: error: ..." on stderr and exits non-zero.
+// A single job that fails prints "cwrf: error: ..." on stderr and exits non-zero; a worker
+// reports {"event":"failed","error":...} for that job and waits for the next.
 #pragma once
+
+#include "cwrf/job/job_data.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <istream>
 #include <string>
 
 namespace cwrf::experiment {
@@ -22,7 +27,11 @@ namespace cwrf::experiment {
 nlohmann::json job_spec(const std::string& kind, const nlohmann::json& config, const std::string& parent,
                         const std::filesystem::path& out, int64_t threads);
 
-// Runs a spec in this process, reporting as above on stdout. Throws Error on failure.
-void run_child_job(const nlohmann::json& spec);
+// Runs a spec in this process, reporting as above on stdout. Throws Error on failure. `cache`
+// keeps the dataset for the next job (a worker's).
+void run_child_job(const nlohmann::json& spec, job::JobDataCache* cache = nullptr);
+
+// Serves spec file paths, one per line, until end of input.
+void run_worker(std::istream& specs);
 
 }  // namespace cwrf::experiment

@@ -1,7 +1,8 @@
-// Runs a plan's model jobs as child processes (`cwrf job --spec FILE`), at most `parallel`
-// at a time, each as soon as its parent model is done. A child dies with the runner
-// (PR_SET_PDEATHSIG), and its half-written model only ever exists under a temporary name,
-// so killing the run at any moment loses nothing that finished.
+// Runs a plan's model jobs in `parallel` worker processes (`cwrf job --worker`, child_job.h),
+// each job as soon as its parent model is done; a worker runs one job at a time and keeps its
+// dataset for the next. A worker dies with the runner (PR_SET_PDEATHSIG), and a half-written
+// model only ever exists under a temporary name, so killing the run at any moment loses nothing
+// that finished.
 #pragma once
 
 #include "cwrf/experiment/plan.h"
@@ -20,7 +21,7 @@ struct ModelResult {
   std::filesystem::path dir;
   bool reused = false;
   nlohmann::json metrics;
-  double seconds = 0.0;  // wall time of the child
+  double seconds = 0.0;  // wall time from handing the job to a worker to its result
 };
 
 struct SchedulerOptions {

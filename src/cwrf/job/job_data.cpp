@@ -13,6 +13,7 @@
 #include "cwrf/train/train_keys.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 namespace cwrf::job {
@@ -72,6 +73,18 @@ JobData load_job_data(const config::Config& config) {
   h.update(job.data.train.inputs).update(job.data.train.labels).update(job.data.test.inputs).update(job.data.test.labels);
   job.fingerprint = h.digest();
   return job;
+}
+
+const JobData& JobDataCache::get(const config::Config& config) {
+  nlohmann::json loading = nlohmann::json::object();
+  for (const std::string& name : data::loading_key_names()) loading[name] = config.get(name);
+  const std::string key = loading.dump();
+  if (!data_ || key != key_) {
+    data_.reset();  // one dataset at a time: free the old one before loading the new
+    data_ = std::make_shared<JobData>(load_job_data(config));
+    key_ = key;
+  }
+  return *data_;
 }
 
 void resolve_config(config::Config& config, const JobData& job) {

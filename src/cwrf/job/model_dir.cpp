@@ -128,12 +128,10 @@ void ModelDirWriter::write_manifest(const std::string& kind, const std::string& 
                                    {"data_fingerprint", data.fingerprint},
                                    {"model", spec_json(spec)},
                                    {"config", resolved.to_json()}};
-  write_file_atomic(staging_ / "manifest.json", manifest.dump(2) + "\n");
+  write_json("manifest.json", manifest);
 }
 
-void ModelDirWriter::write_config(const config::Config& resolved) {
-  write_file_atomic(staging_ / "config.toml", resolved.to_toml());
-}
+void ModelDirWriter::write_config(const config::Config& resolved) { write_text("config.toml", resolved.to_toml()); }
 
 void ModelDirWriter::write_tensors(const std::string& file, const TensorMap& tensors) { save_tensors(staging_ / file, tensors); }
 
@@ -152,15 +150,21 @@ void ModelDirWriter::write_membership(const config::Config& config, const ModelS
                                      {"test_size", sets.test.size()},
                                      {"pool_hash", content_hash(sets.split.pool)},
                                      {"keep_hash", content_hash(sets.split.keep)}};
-  write_file_atomic(staging_ / "membership.json", membership.dump(2) + "\n");
+  write_json("membership.json", membership);
 }
 
 void ModelDirWriter::write_vocabulary(const JobData& data) {
   if (data.data.vocabulary) data.data.vocabulary->save(staging_ / "vocab.json");
 }
 
-void ModelDirWriter::write_metrics(const nlohmann::json& metrics) {
-  write_file_atomic(staging_ / "metrics.json", metrics.dump(2) + "\n");
+void ModelDirWriter::write_metrics(const nlohmann::json& metrics) { write_json("metrics.json", metrics); }
+
+void ModelDirWriter::write_json(const std::string& file, const nlohmann::json& value) {
+  write_text(file, value.dump(2) + "\n");
+}
+
+void ModelDirWriter::write_text(const std::string& file, const std::string& text) {
+  write_file_atomic(staging_ / file, text);
 }
 
 void ModelDirWriter::publish() {

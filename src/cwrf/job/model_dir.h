@@ -12,6 +12,7 @@
 //     train_indices.npy  reference_indices.npy  pool.npy  keep.npy (bool [K, P], the whole split)
 //     vocab.json         text models: the vocabulary the token ids come from
 //     log.jsonl          one JSON object per epoch (DP-SGD: with the ε spent so far)
+//     profile.md/.json   with `profile = true`: where training's time went (train/op_profile.h)
 //     metrics.json       final metrics (test_acc, train_acc, ... as fractions); written last
 //
 // The name's hash covers everything that determines the model (its hashed config keys, the
@@ -81,7 +82,9 @@ class ModelDirWriter {
   void write_tensors(const std::string& file, const TensorMap& tensors);
   void write_membership(const config::Config& resolved, const ModelSets& sets);
   void write_vocabulary(const JobData& data);  // text models only; nothing for images
-  void write_metrics(const nlohmann::json& metrics);
+  void write_metrics(const nlohmann::json& metrics);  // metrics.json
+  void write_json(const std::string& file, const nlohmann::json& value);
+  void write_text(const std::string& file, const std::string& text);
   void publish();
 
  private:

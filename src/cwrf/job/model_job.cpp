@@ -4,6 +4,7 @@
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/hash.h"
+#include "cwrf/common/phase_timer.h"
 #include "cwrf/common/seed.h"
 #include "cwrf/common/tensor_io.h"
 #include "cwrf/common/threads.h"
@@ -11,6 +12,7 @@
 #include "cwrf/models/model_state.h"
 #include "cwrf/models/registry.h"
 #include "cwrf/train/evaluate.h"
+#include "cwrf/train/op_profile.h"
 #include "cwrf/train/objectives/registry.h"
 #include "cwrf/weights/cwrf_keys.h"
 #include "cwrf/weights/cwrf_step.h"
@@ -93,6 +95,8 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
   auto log = [&](const std::string& line) {
     if (callbacks.log) callbacks.log(line);
   };
+  const double startup_seconds = seconds_since_process_start();
+  PhaseTimer timer;
   const bool derived = !parent_dir.empty();
   std::optional<ModelDir> parent;
   if (derived) {
@@ -109,6 +113,7 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
   const torch::Device device = resolve_device(config);
   JobData loaded;
   if (preloaded == nullptr) loaded = load_job_data(config);
+  timer.mark("load_data");
   const JobData& job = preloaded != nullptr ? *preloaded : loaded;
   if (derived && job.fingerprint != parent->manifest.at("data_fingerprint").get<std::string>())
     throw Error(fmt::format("the dataset files differ from those {} was trained on (data fingerprint changed)",
@@ -135,8 +140,10 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
   }
   remove_stale_staging_dirs(out_root);
   apply_thread_count(config.get_int("threads"));
+  timer.mark("resolve");
   const ModelSets sets = prepare_model_sets(config, job, device);
   const models::ModelSpec spec = model_spec_for(config, job);
+  timer.mark("prepare_sets");
 
   // θ_vn, and the model the training loop starts from: a fresh initialisation, or the
   // parent's θ_up through the CWRF step.
@@ -177,6 +184,7 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
     options.data_seed = derive_seed(static_cast<uint64_t>(config.get_int("seed")), SeedDomain::kDataOrder, 0xf1);
   }
 
+  timer.mark(derived ? "cwrf_step" : "initialise");
   ModelDirWriter dir(final_dir);
   dir.write_manifest(derived ? "cwrf" : "trained", hash, derived ? parent->hash() : "", config, job, spec);
   dir.write_config(config);
@@ -188,6 +196,7 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
   dir.write_membership(config, sets);
   dir.write_vocabulary(job);
 
+  timer.mark("write");
   EpochLog epoch_log(dir.staging() / "log.jsonl", *step);
   train::TrainResult trained;
   if (epochs > 0) {
@@ -199,8 +208,11 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
     trained = train::train_model(*model, {&sets.members, &sets.test, &sets.reference}, *objective, *step, options,
                                  masks ? &masks->trainable : nullptr, epoch_log.wrap(callbacks.train));
   }
+  timer.mark("train");
   dir.write_tensors("final.pt", models::model_state(*model));
+  timer.mark("write");
   result.metrics = final_metrics(*model, sets, options, trained, *step);
+  timer.mark("evaluate");
   if (masks) {
     result.metrics["rewound_test_acc"] = rewound_test.accuracy;
     result.metrics["rewound_test_loss"] = rewound_test.loss;
@@ -211,6 +223,13 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
     result.metrics["score_seconds"] = score_seconds;
     result.metrics["parent_test_acc"] = parent->metrics.value("test_acc", std::nan(""));
   }
+  if (!trained.profile.is_null()) {
+    dir.write_json("profile.json", trained.profile);
+    dir.write_text("profile.md", train::OpProfile::markdown(trained.profile));
+  }
+  // Where the job's time went (the process's own start-up before it, when it is a child job).
+  result.metrics["timing"] = timer.to_json();
+  result.metrics["timing"]["process_startup"] = startup_seconds;
   dir.write_metrics(result.metrics);
   dir.publish();
   return result;

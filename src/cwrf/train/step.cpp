@@ -1,7 +1,9 @@
 #include "cwrf/train/step.h"
 
 #include "cwrf/common/error.h"
+#include "cwrf/train/op_profile.h"
 
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 namespace cwrf::train {
@@ -12,14 +14,21 @@ class StandardStep final : public StepStrategy {
  public:
   StepStats compute_gradients(models::Classifier& model, const data::Batch& batch, Objective& objective,
                               int64_t epoch, int64_t step) override {
-    torch::Tensor logits = model.forward(batch.inputs);
-    torch::Tensor loss = objective.loss({logits, batch.labels, batch.positions, epoch, step, &model});
+    torch::Tensor logits, loss;
+    {
+      RECORD_USER_SCOPE(kScopeForward);
+      logits = model.forward(batch.inputs);
+      loss = objective.loss({logits, batch.labels, batch.positions, epoch, step, &model});
+    }
     const double value = loss.item<double>();
     if (!std::isfinite(value))
       throw Error(fmt::format("the {} loss became {} at epoch {} step {}: lower the learning rate or check the "
                               "defense's hyper-parameters",
                               objective.name(), value, epoch + 1, step + 1));
-    loss.backward();
+    {
+      RECORD_USER_SCOPE(kScopeBackward);
+      loss.backward();
+    }
     StepStats stats;
     stats.count = batch.labels.size(0);
     stats.loss_sum = value * static_cast<double>(stats.count);

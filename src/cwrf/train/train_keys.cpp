@@ -21,6 +21,7 @@ std::vector<config::Option> train_keys() {
       // Do not change what is computed, only how fast or what is logged.
       {"channels_last", Type::String, "auto", "NHWC convolutions (auto: on for conv models on CPU)", {"auto", "on", "off"}, false},
       {"eval_every", Type::Int, 1, "evaluate the test set every n epochs (0: only at the end)", {}, false, config::at_least(0)},
+      {"profile", Type::Bool, false, "time every operator and phase of training into the model directory's profile.md/json", {}, false},
   };
   for (const config::Option& o : objective_options()) keys.push_back(o);
   return keys;
@@ -37,6 +38,7 @@ TrainOptions train_options(const config::Config& c) {
   o.adam.eps = c.get_float("adam.eps");
   o.adam.weight_decay = c.get_float("weight_decay");
   o.eval_every = c.get_int("eval_every");
+  o.profile = c.get_bool("profile");
   return o;
 }
 

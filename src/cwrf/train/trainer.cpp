@@ -2,11 +2,14 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/train/evaluate.h"
+#include "cwrf/train/op_profile.h"
 #include "cwrf/train/schedule.h"
 
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 
 namespace cwrf::train {
 
@@ -65,6 +68,8 @@ TrainResult train_model(models::Classifier& model, const TrainSets& sets, Object
   objective.prepare(context);
 
   TrainResult result;
+  std::optional<OpProfile> profile;
+  if (options.profile) profile.emplace();
   int64_t global_step = 0;
   for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
     const auto epoch_started = Clock::now();
@@ -76,12 +81,24 @@ TrainResult train_model(models::Classifier& model, const TrainSets& sets, Object
     record.lr = scheduled_lr(options.schedule, options.lr, global_step, total_steps);
     double loss_sum = 0.0;
     int64_t correct = 0, count = 0, batch_index = 0;
-    while (auto batch = loader.next()) {
-      if (options.channels_last && batch->inputs.dim() == 4)
-        batch->inputs = batch->inputs.contiguous(at::MemoryFormat::ChannelsLast);
-      optimizer.zero_grad();
+    while (true) {
+      std::optional<data::Batch> batch;
+      {
+        RECORD_USER_SCOPE(kScopeBatch);
+        batch = loader.next();
+        if (batch && options.channels_last && batch->inputs.dim() == 4)
+          batch->inputs = batch->inputs.contiguous(at::MemoryFormat::ChannelsLast);
+      }
+      if (!batch) break;
+      {
+        RECORD_USER_SCOPE(kScopeOptimizer);
+        optimizer.zero_grad();
+      }
       StepStats stats = step.compute_gradients(model, *batch, objective, epoch, global_step);
-      optimizer.step(scheduled_lr(options.schedule, options.lr, global_step, total_steps));
+      {
+        RECORD_USER_SCOPE(kScopeOptimizer);
+        optimizer.step(scheduled_lr(options.schedule, options.lr, global_step, total_steps));
+      }
       ++global_step;
       loss_sum += stats.loss_sum;
       correct += stats.correct;
@@ -93,6 +110,7 @@ TrainResult train_model(models::Classifier& model, const TrainSets& sets, Object
     record.train_acc = count > 0 ? static_cast<double>(correct) / count : 0.0;
     const bool last = epoch + 1 == options.epochs;
     if (test_set != nullptr && (last || (options.eval_every > 0 && (epoch + 1) % options.eval_every == 0))) {
+      RECORD_USER_SCOPE(kScopeEvaluate);
       EvalResult test = evaluate(model, *test_set, options.eval_batch_size, options.channels_last);
       record.test_loss = test.loss;
       record.test_acc = test.accuracy;
@@ -102,6 +120,7 @@ TrainResult train_model(models::Classifier& model, const TrainSets& sets, Object
     if (callbacks.on_epoch) callbacks.on_epoch(record);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  if (profile) result.profile = profile->report();
   return result;
 }
 

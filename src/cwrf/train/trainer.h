@@ -11,6 +11,8 @@
 #include "cwrf/train/step.h"
 #include "cwrf/models/weight_mask.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -30,6 +32,7 @@ struct TrainOptions {
   int64_t eval_every = 1;       // evaluate the test set every n epochs (0: only at the end)
   int64_t eval_batch_size = kInferenceBatchSize;
   bool channels_last = false;   // 4-D inputs and conv weights in NHWC (faster oneDNN convolutions)
+  bool profile = false;         // time every operator and phase (op_profile.h) into TrainResult::profile
 };
 
 struct EpochRecord {
@@ -51,6 +54,7 @@ struct TrainCallbacks {
 struct TrainResult {
   std::vector<EpochRecord> history;
   double seconds = 0.0;
+  nlohmann::json profile;  // with TrainOptions::profile: OpProfile::report()
 };
 
 // The sets a training run sees. Only `members` is trained on; `test` is evaluated per

@@ -4,12 +4,15 @@
 #include "cwrf/common/error.h"
 #include "cwrf/common/seed.h"
 #include "cwrf/train/dp/accountant.h"
+#include "cwrf/train/op_profile.h"
 
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 
 namespace cwrf::train::dp {
 
@@ -63,9 +66,15 @@ class DpSgdStep final : public StepStrategy {
     stats.count = batch.labels.size(0);
     std::vector<torch::Tensor> parameters, sums;
     if (stats.count > 0) {
-      const TappedPass pass = run_tapped(model, batch.inputs, [&](const torch::Tensor& logits) {
-        return objective.loss({logits, batch.labels, batch.positions, epoch, step, &model});
-      });
+      std::optional<TappedPass> forward;
+      {
+        RECORD_USER_SCOPE(kScopeForward);
+        forward = run_tapped(model, batch.inputs, [&](const torch::Tensor& logits) {
+          return objective.loss({logits, batch.labels, batch.positions, epoch, step, &model});
+        });
+      }
+      const TappedPass& pass = *forward;
+      RECORD_USER_SCOPE(kScopeBackward);  // per-sample gradients, clipping (noise below)
       const double value = pass.loss.item<double>();
       if (!std::isfinite(value))
         throw Error(fmt::format("the {} loss became {} at epoch {} step {}: lower the learning rate", objective.name(),
@@ -80,6 +89,7 @@ class DpSgdStep final : public StepStrategy {
       for (const auto& p : model.parameters())
         if (p.requires_grad()) parameters.push_back(p);
     }
+    RECORD_USER_SCOPE(kScopeBackward);
     torch::NoGradGuard no_grad;
     const double noise_std = options_.noise_multiplier * options_.max_grad_norm;
     for (size_t i = 0; i < parameters.size(); ++i) {
