@@ -2,10 +2,12 @@
 // bench/train_throughput.sh sets them next to the same step in PyTorch.
 #include "commands.h"
 
+#include "cwrf/common/blas.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/threads.h"
 #include "cwrf/models/registry.h"
+#include "cwrf/train/roofline.h"
 #include "cwrf/train/throughput.h"
 
 #include <fmt/format.h>
@@ -51,7 +53,14 @@ std::vector<Preset> presets() {
   resnet.spec.in_channels = 3;
   resnet.spec.image_size = 32;
   resnet.spec.width = 64;
-  return {cnn, vit, vit_paper, resnet};
+
+  // The CPU-scale models the experiments train on Fashion-MNIST (configs/quick.toml, paper-cpu.toml).
+  Preset cnn16{"cnn-w16", {}, true};
+  cnn16.spec.width = 16;
+  Preset resnet8{"resnet18-w8", {}, true};
+  resnet8.spec.name = "resnet18";
+  resnet8.spec.width = 8;
+  return {cnn, vit, vit_paper, resnet, cnn16, resnet8};
 }
 
 std::vector<std::string> preset_names() {
@@ -143,6 +152,57 @@ void run_bench_train(const BenchArgs& args) {
   if (!args.json.empty()) write_file_atomic(args.json, report.dump(2) + "\n");
 }
 
+struct RooflineArgs {
+  std::vector<std::string> models = {"cnn-w16", "resnet18-w8", "vit"};
+  int64_t batch = 128;
+  int64_t threads = 1;
+  std::string json;
+};
+
+void run_bench_roofline(const RooflineArgs& args) {
+  const std::vector<Preset> all = presets();
+  nlohmann::json report = {{"tool", "cwrf"}, {"version", CWRF_VERSION}, {"libtorch", TORCH_VERSION},
+                           {"blas", blas::info().describe()}, {"batch_size", args.batch}, {"threads", args.threads},
+                           {"results", nlohmann::json::array()}};
+  std::cout << "| model | forward MFLOP/image (conv / linear / attention) | step images/s | achieved GFLOP/s | "
+               "layer-kernel bound GFLOP/s | achieved / bound | GEMM 1024³ GFLOP/s | conv 3x3x64 GFLOP/s |\n"
+               "|---|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const std::string& name : args.models) {
+    const Preset& preset = find_preset(all, name);
+    train::ThroughputOptions o;
+    o.spec = preset.spec;
+    o.batch_size = args.batch;
+    o.warmup = preset.warmup;
+    o.steps = preset.steps;
+    o.repeats = 3;
+    o.channels_last = preset.conv;
+    o.threads = args.threads;
+    std::cerr << fmt::format("roofline: {} (batch {}, {} thread(s))\n", name, o.batch_size, o.threads);
+    const train::Roofline r = train::measure_roofline(o);
+    std::cout << fmt::format("| {} | {:.1f} ({:.1f} / {:.1f} / {:.1f}) | {:.0f} ± {:.0f} | {:.1f} | {:.1f} | {:.0f} % | {:.1f} | {:.1f} |\n",
+                             name, r.flops.forward() / 1e6, r.flops.conv / 1e6, r.flops.linear / 1e6,
+                             r.flops.attention / 1e6, r.step.mean, r.step.sd, r.achieved_gflops, r.layer_bound_gflops,
+                             100.0 * r.achieved_gflops / r.layer_bound_gflops, r.gemm_peak_gflops, r.conv_peak_gflops)
+              << std::flush;
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& l : r.layers)
+      layers.push_back({{"name", l.name}, {"kind", l.kind}, {"mflops", l.flops / 1e6}, {"gflops", l.gflops}});
+    report["results"].push_back({{"model", name},
+                                 {"spec", spec_json(r.step.spec)},
+                                 {"forward_flops", r.flops.forward()},
+                                 {"conv_flops", r.flops.conv},
+                                 {"linear_flops", r.flops.linear},
+                                 {"attention_flops", r.flops.attention},
+                                 {"images_per_second", {{"mean", r.step.mean}, {"sd", r.step.sd}}},
+                                 {"achieved_gflops", r.achieved_gflops},
+                                 {"layer_bound_gflops", r.layer_bound_gflops},
+                                 {"gemm_peak_gflops", r.gemm_peak_gflops},
+                                 {"conv_peak_gflops", r.conv_peak_gflops},
+                                 {"layers", layers}});
+  }
+  if (!args.json.empty()) write_file_atomic(args.json, report.dump(2) + "\n");
+}
+
 }  // namespace
 
 void register_bench_command(CLI::App& app, int& exit_code) {
@@ -175,11 +235,26 @@ void register_bench_command(CLI::App& app, int& exit_code) {
   train->add_option("--json", args->json, "also write the results as JSON to FILE");
   train->footer(
       "Presets: cnn (default spec, 1x28x28), vit (default CPU preset, 1x28x28), vit-paper (width 512, depth 6,\n"
-      "heads 8, mlp_dim 512, patch 4, 3x32x32), resnet18 (CIFAR form, width 64, 3x32x32); 10 classes each.\n"
+      "heads 8, mlp_dim 512, patch 4, 3x32x32), resnet18 (CIFAR form, width 64, 3x32x32), and the experiments'\n"
+      "CPU models on 1x28x28: cnn-w16 (width 16), resnet18-w8 (width 8); 10 classes each.\n"
       "Inputs are one fixed random batch: the figure is the training step's, not data loading's.\n"
       "bench/train_throughput.sh runs this next to the same step in PyTorch (docs/performance.md).");
   train->callback([args, &exit_code] {
     run_bench_train(*args);
+    exit_code = 0;
+  });
+
+  auto* roofline = bench->add_subcommand(
+      "roofline", "FLOPs per image, achieved GFLOP/s of a training step, and the kernels' rates at its shapes");
+  auto rargs = std::make_shared<RooflineArgs>();
+  roofline->add_option("--models", rargs->models, fmt::format("comma-separated presets: {}", fmt::join(preset_names(), ", ")))
+      ->delimiter(',')
+      ->default_str("cnn-w16,resnet18-w8,vit");
+  roofline->add_option("--batch", rargs->batch, "batch size")->check(at_least(1))->capture_default_str();
+  roofline->add_option("--threads", rargs->threads, "intra-op threads")->check(at_least(1))->capture_default_str();
+  roofline->add_option("--json", rargs->json, "also write the results (per layer too) as JSON to FILE");
+  roofline->callback([rargs, &exit_code] {
+    run_bench_roofline(*rargs);
     exit_code = 0;
   });
 }

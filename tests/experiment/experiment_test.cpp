@@ -3,6 +3,7 @@
 #include "cwrf/experiment/experiment.h"
 #include "cwrf/experiment/plan.h"
 #include "cwrf/experiment/runner.h"
+#include "cwrf/experiment/scheduler.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -177,21 +178,72 @@ name = "No Defense again"
 )");
   const Experiment e = read_experiment(path);
   const Plan plan = make_plan(e);
-  // 6 base models (shared by three rows) + 6 + 6 CWRF models.
-  EXPECT_EQ(plan.jobs.size(), 18u);
+  // 6 base models (shared by three rows) + 6 + 6 CWRF models, and the attacks: the two
+  // No Defense rows' attacks are one job (the same models, the same settings).
+  EXPECT_EQ(plan.jobs.size(), 18u + 3u);
+  EXPECT_EQ(plan.attacks.at({0, 0}), plan.attacks.at({3, 0}));
   ASSERT_EQ(plan.attacks.size(), 4u);
-  EXPECT_EQ(plan.attacks[0].models, plan.attacks[3].models);
+  const auto base = row_models(plan, 0, 0), again = row_models(plan, 3, 0), cwrf = row_models(plan, 1, 0);
+  EXPECT_EQ(base, again);  // equal identity, one job
+  ASSERT_EQ(cwrf.size(), 6u);
   for (int k = 0; k < 6; ++k) {
-    const ModelJob& child = plan.jobs[plan.attacks[1].models[k]];
-    EXPECT_EQ(child.kind, JobKind::Cwrf);
-    EXPECT_EQ(child.parent, plan.attacks[0].models[k]);
-    EXPECT_LT(child.parent, plan.attacks[1].models[k]);  // parents come first
+    const PlannedJob& child = plan.jobs[cwrf[k]];
+    EXPECT_EQ(child.kind, "cwrf");
+    EXPECT_EQ(child.inputs, std::vector<int>{base[k]});
+    EXPECT_LT(child.inputs.front(), cwrf[k]);  // inputs come first
+    EXPECT_DOUBLE_EQ(child.config.at("cwrf.rate").get<double>(), 0.1);
   }
+  const PlannedJob& attack = plan.jobs[plan.attacks.at({1, 0})];
+  EXPECT_EQ(attack.kind, "attack");
+  EXPECT_EQ(attack.inputs, cwrf);
+  EXPECT_EQ(attack.out, "cwrf-a-run0");
   // Model k has seed base + k and split.model k; every model of a run shares the split seed.
-  const ModelJob& m2 = plan.jobs[plan.attacks[0].models[2]];
+  const PlannedJob& m2 = plan.jobs[base[2]];
   EXPECT_EQ(m2.config.at("split.model"), 2);
   EXPECT_EQ(m2.config.at("seed"), 2);
   EXPECT_EQ(m2.config.at("split.models"), 6);
+}
+
+// A row given several rates is planned in two steps: the candidates on the selection models,
+// then, once r is chosen, the row's K models at r and its attack.
+TEST(Plan, SeveralRatesFirstRunTheCandidatesThenTheChoice) {
+  cwrf::testing::TempDir dir;
+  const auto path = write(dir, std::string(kBase) + R"(rate_models = 2
+[data]
+val_size = 100
+[[row]]
+name = "RelaxLoss"
+defense = "relaxloss"
+[[row]]
+name = "RelaxLoss + CWRF"
+defense = "relaxloss"
+cwrf = { rate = [0.05, 0.01, 0.1], epochs = 2 }
+)");
+  const Experiment e = read_experiment(path);
+  ASSERT_EQ(e.rows[1].rates, (std::vector<double>{0.01, 0.05, 0.1}));
+  const Plan first = make_plan(e);
+  int candidates = 0;
+  for (const PlannedJob& j : first.jobs) candidates += j.candidate;
+  EXPECT_EQ(candidates, 3 * 2);  // 3 rates x the 2 selection models
+  EXPECT_EQ(first.attacks.count({1, 0}), 0u);  // no attack before the choice
+  EXPECT_EQ(first.attacks.count({0, 0}), 1u);
+  const Plan second = make_plan(e, {{{1, 0}, 0.05}});
+  const auto chosen = row_models(second, 1, 0);
+  ASSERT_EQ(chosen.size(), 6u);
+  for (int64_t k = 0; k < 6; ++k) {
+    EXPECT_DOUBLE_EQ(second.jobs[chosen[k]].config.at("cwrf.rate").get<double>(), 0.05);
+    EXPECT_EQ(second.jobs[chosen[k]].candidate, k < 2) << k;  // the selection models' run at 0.05 is reused
+  }
+  // The candidates needed only the selection models' bases; now the other 4 bases, 4 models at the
+  // chosen r and the attack follow.
+  EXPECT_EQ(second.jobs.size(), first.jobs.size() + 4 + 4 + 1);
+  // Several rates need the validation split.
+  EXPECT_NE(error_of(write(dir, std::string(kBase) + "\n[[row]]\nname = \"A\"\ncwrf = { rate = [0.01, 0.05] }\n"))
+                .find("set data.val_size"),
+            std::string::npos);
+  EXPECT_NE(error_of(write(dir, std::string(kBase) + "\n[[row]]\nname = \"A\"\ncwrf = { rate = [0.01, 2] }\n"))
+                .find("'cwrf.rate' lists fractions in [0, 1], got 2"),
+            std::string::npos);
 }
 
 // The attack of a row runs where the models do: `cwrf run --device cuda` computes the signals on
@@ -202,14 +254,14 @@ TEST(Plan, AttackJobsRunOnTheExperimentsDevice) {
                                        {"device=cuda", "experiment.runs=2"});
   const Plan plan = make_plan(e);
   ASSERT_EQ(plan.attacks.size(), 2u);
-  const std::vector<std::filesystem::path> dirs(6, dir / "m");
-  const attack::AttackJob job = row_attack_job(e, plan.attacks[1], dirs, dir / "attacks", 2);
-  EXPECT_EQ(job.device, "cuda");
-  EXPECT_EQ(job.threads, 2);
-  EXPECT_EQ(job.models.size(), 6u);
-  EXPECT_EQ(job.settings.get_int("attack.seed"), 1);  // run 1
-  EXPECT_EQ(job.out, dir / "attacks" / "no-defense-run1");
-  EXPECT_TRUE(job.reuse);
+  std::vector<JobResult> results(plan.jobs.size());
+  for (auto& r : results) r.dir = dir / "m";
+  const nlohmann::json spec = job_spec(e, plan, plan.attacks.at({0, 1}), results);
+  EXPECT_EQ(spec.at("kind"), "attack");
+  EXPECT_EQ(spec.at("device"), "cuda");
+  EXPECT_EQ(spec.at("models").size(), 6u);
+  EXPECT_EQ(spec.at("settings").at("attack.seed"), 1);  // run 1
+  EXPECT_EQ(spec.at("out"), (e.out() / "attacks" / "no-defense-run1").string());
 }
 
 TEST(Plan, RunsGetTheirOwnSplitAndSeeds) {
@@ -217,8 +269,8 @@ TEST(Plan, RunsGetTheirOwnSplitAndSeeds) {
   const Experiment e = read_experiment(write(dir, std::string(kBase) + "\n[[row]]\nname = \"A\"\n"), {"experiment.runs=2"});
   const Plan plan = make_plan(e);
   ASSERT_EQ(plan.attacks.size(), 2u);
-  const auto& a = plan.jobs[plan.attacks[0].models[1]].config;
-  const auto& b = plan.jobs[plan.attacks[1].models[1]].config;
+  const auto& a = plan.jobs[row_models(plan, 0, 0)[1]].config;
+  const auto& b = plan.jobs[row_models(plan, 0, 1)[1]].config;
   EXPECT_EQ(a.at("split.seed").get<int64_t>() + 1, b.at("split.seed").get<int64_t>());
   EXPECT_EQ(a.at("seed").get<int64_t>() + 1000, b.at("seed").get<int64_t>());
 }

@@ -104,6 +104,47 @@ TEST_F(RunTest, WritesTheReportAndASecondRunDoesNoWork) {
   EXPECT_EQ(second.markdown, first.markdown);
 }
 
+// A CWRF row given several rates over two runs: each run chooses its r on the validation split
+// from the selection models, then trains the row's other models at it; the report has the
+// choice, every candidate's numbers, and the paired comparison with the defense alone.
+TEST_F(RunTest, ChoosesTheRatePerRunAndComparesThePairs) {
+  const std::string text = read_file(dir_ / "exp.toml");
+  std::string several = text;
+  several.replace(several.find("cwrf = { rate = 0.1,"), std::string("cwrf = { rate = 0.1,").size(),
+                  "cwrf = { rate = [0.02, 0.3],");
+  several.replace(several.find("ref_size = 40"), std::string("ref_size = 40").size(), "ref_size = 40\nval_size = 50");
+  several.replace(several.find("threads = 2"), std::string("threads = 2").size(), "threads = 2\nruns = 2\nrate_models = 2");
+  cwrf::testing::write_bytes(dir_ / "several.toml", several);
+  Experiment e = read_experiment(dir_ / "several.toml");
+  e.settings.set("experiment.out", (dir_ / "several").string(), "test");
+  const RunSummary s = run_experiment(e, {}, CWRF_BINARY);
+  // Per run: 6 base models, 2 candidates x 2 selection models, 4 more at the chosen rate.
+  EXPECT_EQ(s.trained, 2 * (6 + 2 * 2 + 4));
+  EXPECT_EQ(s.attacked, 2 * 2);
+  const auto selection = nlohmann::json::parse(read_file(s.report_dir / "selection.json"));
+  ASSERT_EQ(selection.size(), 2u);  // one choice per run
+  for (const auto& choice : selection) {
+    EXPECT_EQ(choice.at("candidates").size(), 2u);
+    const double r = choice.at("chosen").get<double>();
+    EXPECT_TRUE(r == 0.02 || r == 0.3) << r;
+    EXPECT_EQ(choice.at("reference"), "No Defense");
+  }
+  const std::string md = read_file(s.report_dir / "report.md");
+  for (const char* part : {"## The choice of r", "## Does CWRF change the defense?", "**CE + CWRF vs No Defense**",
+                           "Δ LiRA AUC (%)", "non-members"})
+    EXPECT_NE(md.find(part), std::string::npos) << part << "\n" << md;
+  const auto pairs = nlohmann::json::parse(read_file(s.report_dir / "pairs.json"));
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(pairs[0].at("pairs"), 2 * 2);  // 2 runs x 2 targets
+  const double low = pairs[0].at("lira_auc_low").get<double>(), high = pairs[0].at("lira_auc_high").get<double>();
+  EXPECT_LE(low, pairs[0].at("lira_auc_diff").get<double>());
+  EXPECT_GE(high, pairs[0].at("lira_auc_diff").get<double>());
+  // Again: nothing to train, the same report.
+  const RunSummary again = run_experiment(e, {}, CWRF_BINARY);
+  EXPECT_EQ(again.trained, 0);
+  EXPECT_EQ(again.markdown, s.markdown);
+}
+
 TEST_F(RunTest, KilledAndResumedGivesTheSameReport) {
   const RunSummary reference = run(dir_ / "uninterrupted");
   // Start the same experiment as a separate process and kill it once a few models exist.

@@ -1,6 +1,7 @@
 #include "cwrf/attack/roc.h"
 
 #include "cwrf/common/error.h"
+#include "cwrf/common/mean_sd.h"
 
 #include <fmt/format.h>
 
@@ -28,21 +29,12 @@ std::vector<size_t> descending(const std::vector<double>& scores) {
   return order;
 }
 
-// The false-positive budget of FPR ≤ alpha: ⌊alpha · negatives⌋, robust to alpha · n landing a
-// rounding error below an integer (1e-3 · 1000 must allow exactly 1).
+
+}  // namespace
+
 int64_t allowed_false_positives(double alpha, int64_t negatives) {
   return static_cast<int64_t>(std::floor(alpha * static_cast<double>(negatives) * (1.0 + 1e-12) + 1e-12));
 }
-
-double quantile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const double pos = p * static_cast<double>(v.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
-
-}  // namespace
 
 double RocCurve::tpr(size_t i) const {
   return positives > 0 ? static_cast<double>(true_positives[i]) / static_cast<double>(positives) : 0.0;
@@ -136,7 +128,7 @@ std::vector<Interval> bootstrap_tpr_at_fpr(const std::vector<double>& scores, co
       samples[l].push_back(static_cast<double>(best[l]) / static_cast<double>(pos.size()));
   }
   std::vector<Interval> out;
-  for (const auto& s : samples) out.push_back({quantile(s, (1.0 - confidence) / 2.0), quantile(s, (1.0 + confidence) / 2.0)});
+  for (const auto& s : samples) out.push_back({percentile(s, (1.0 - confidence) / 2.0), percentile(s, (1.0 + confidence) / 2.0)});
   return out;
 }
 

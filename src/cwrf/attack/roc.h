@@ -44,6 +44,10 @@ struct RocMetrics {
   int64_t members = 0, non_members = 0;
 };
 
+// The false-positive budget of FPR <= alpha with `negatives` non-members: ⌊alpha · negatives⌋,
+// robust to alpha · n landing a rounding error below an integer (1e-3 · 1000 allows exactly 1).
+int64_t allowed_false_positives(double alpha, int64_t negatives);
+
 struct RocOptions {
   std::vector<double> fpr_levels = {1e-2, 1e-3, 1e-5};
   int64_t bootstrap = 200;  // replicates; 0 = no intervals

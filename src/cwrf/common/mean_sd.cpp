@@ -1,5 +1,6 @@
 #include "cwrf/common/mean_sd.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace cwrf {
@@ -19,6 +20,15 @@ MeanSd mean_sd(const std::vector<double>& values) {
     r.sd = std::sqrt(ss / static_cast<double>(values.size() - 1));
   }
   return r;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return std::nan("");
+  std::sort(v.begin(), v.end());
+  const double pos = p * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
 }  // namespace cwrf

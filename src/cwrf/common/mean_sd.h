@@ -1,6 +1,6 @@
 // The mean and sample standard deviation (ddof 1, as the paper's "mean (std)" over runs and
-// numpy's std(ddof=1)) of a list of values: the one definition every report, benchmark and
-// attack summary uses.
+// numpy's std(ddof=1)) of a list of values, and its percentiles: the one definition every
+// report, benchmark, bootstrap interval and attack summary uses.
 #pragma once
 
 #include <cstdint>
@@ -16,5 +16,9 @@ struct MeanSd {
 
 // Empty input: n = 0, mean and sd NaN.
 MeanSd mean_sd(const std::vector<double>& values);
+
+// The p-quantile (p in [0, 1]) with numpy's default linear interpolation between order
+// statistics, as bootstrap percentile intervals use it. NaN for no values.
+double percentile(std::vector<double> values, double p);
 
 }  // namespace cwrf

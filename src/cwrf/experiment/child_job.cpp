@@ -1,5 +1,7 @@
 #include "cwrf/experiment/child_job.h"
 
+#include "cwrf/attack/attack_job.h"
+#include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/job/keys.h"
@@ -8,14 +10,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <iostream>
+#include <map>
 
 namespace cwrf::experiment {
-
-nlohmann::json job_spec(const std::string& kind, const nlohmann::json& config, const std::string& parent,
-                        const std::filesystem::path& out, int64_t threads) {
-  return {{"kind", kind}, {"config", config}, {"parent", parent}, {"out", out.string()}, {"threads", threads}};
-}
 
 namespace {
 
@@ -23,13 +22,16 @@ void emit(const nlohmann::json& event) { std::cout << event.dump() << "\n" << st
 
 nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
-}  // namespace
+struct Done {
+  std::string dir;
+  bool reused = false;
+  nlohmann::json result;
+};
 
-void run_child_job(const nlohmann::json& spec, job::JobDataCache* cache) {
-  const std::string kind = spec.at("kind");
+// A model job (train from scratch, or CWRF from a parent) through the one pipeline.
+Done run_model(const nlohmann::json& spec, job::JobDataCache* cache) {
   const std::filesystem::path out = spec.at("out").get<std::string>();
-  const int64_t threads = spec.value("threads", 1);
-
+  const std::filesystem::path parent = spec.value("parent", std::string());
   job::JobCallbacks callbacks;
   callbacks.log = [](const std::string& text) { emit({{"event", "log"}, {"text", text}}); };
   auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
@@ -45,16 +47,58 @@ void run_child_job(const nlohmann::json& spec, job::JobDataCache* cache) {
     emit({{"event", "epoch"}, {"epoch", r.epoch}, {"epochs", epochs}, {"train_loss", finite_or_null(r.train_loss)},
           {"test_acc", finite_or_null(r.test_acc)}, {"seconds", r.seconds}});
   };
-
-  // Both kinds run the one model-job pipeline; a cwrf job starts from its parent's config.
-  if (kind != "train" && kind != "cwrf") throw Error("job spec: unknown kind '" + kind + "'");
-  const std::filesystem::path parent = kind == "cwrf" ? spec.at("parent").get<std::string>() : std::string();
   config::Config c = parent.empty() ? config::Config(job::schema()) : job::model_config(job::open_model_dir(parent));
   c.merge_json(spec.at("config"), "job spec");
-  c.set("threads", threads);
+  c.set("threads", spec.value("threads", int64_t{1}));
   epochs = c.get_int(parent.empty() ? "epochs" : "cwrf.epochs");
-  const job::ModelJobResult result = job::run_model_job(c, out, parent, callbacks, cache ? &cache->get(c) : nullptr);
-  emit({{"event", "done"}, {"dir", result.dir.string()}, {"reused", result.reused}, {"metrics", result.metrics}});
+  const job::ModelJobResult r = job::run_model_job(c, out, parent, callbacks, cache ? &cache->get(c) : nullptr);
+  return {r.dir.string(), r.reused, r.metrics};
+}
+
+// One row and run's attacks (attack/attack_job.h).
+Done run_attack(const nlohmann::json& spec, job::JobDataCache*) {
+  config::Config settings(attack::attack_schema());
+  settings.merge_json(spec.at("settings"), "job spec");
+  attack::AttackJob job(settings);
+  for (const auto& m : spec.at("models")) job.models.push_back(m.get<std::string>());
+  job.out = spec.at("out").get<std::string>();
+  job.cache = job.out / "signals";
+  job.threads = spec.value("threads", int64_t{1});
+  job.device = spec.value("device", std::string("cpu"));
+  job.reuse = true;
+  job.extra = spec.value("extra", nlohmann::json::object());
+  attack::AttackJobCallbacks callbacks;
+  callbacks.log = [](const std::string& text) { emit({{"event", "log"}, {"text", text}}); };
+  const attack::AttackJobResult r = attack::run_attack_job(job, callbacks);
+  return {job.out.string(), r.reused, r.results};
+}
+
+using Runner = std::function<Done(const nlohmann::json&, job::JobDataCache*)>;
+
+// The job kinds, one entry each.
+const std::map<std::string, Runner>& kinds() {
+  static const std::map<std::string, Runner> table = {
+      {"train", run_model},
+      {"cwrf", run_model},
+      {"attack", run_attack},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<std::string> job_kinds() {
+  std::vector<std::string> names;
+  for (const auto& [name, runner] : kinds()) names.push_back(name);
+  return names;
+}
+
+void run_child_job(const nlohmann::json& spec, job::JobDataCache* cache) {
+  const std::string kind = spec.at("kind");
+  const auto it = kinds().find(kind);
+  if (it == kinds().end()) throw Error("job spec: unknown kind '" + kind + "'");
+  const Done done = it->second(spec, cache);
+  emit({{"event", "done"}, {"dir", done.dir}, {"reused", done.reused}, {"result", done.result}});
 }
 
 void run_worker(std::istream& specs) {

@@ -3,11 +3,18 @@
 // paths from stdin, so the local scheduler pays LibTorch's start-up (~0.5 s) and the dataset's
 // loading (~0.7 s for Fashion-MNIST) once per worker instead of once per model.
 //
+// A spec is JSON: {"kind": K, "threads": n, ...the kind's own fields}. The kinds, one entry each
+// in child_job.cpp's table:
+//   train   {"config": {...flat config...}, "out": <models root>}
+//   cwrf    {"config": {...overrides...}, "parent": <model dir>, "out": <models root>}
+//   attack  {"settings": {...attack.* keys...}, "models": [<model dir>...], "out": <attack dir>,
+//            "device": "cpu"|"cuda", "extra": {...}}
+//
 // The job reports on stdout, one JSON object per line:
 //   {"event":"log","text":...}
 //   {"event":"progress","epoch":e,"epochs":E,"batch":b,"batches":B,"loss":l}   (throttled)
 //   {"event":"epoch", ...EpochRecord...}
-//   {"event":"done","dir":...,"reused":bool,"metrics":{...}}
+//   {"event":"done","dir":...,"reused":bool,"result":{...}}   (metrics.json / results.json)
 // A single job that fails prints "cwrf: error: ..." on stderr and exits non-zero; a worker
 // reports {"event":"failed","error":...} for that job and waits for the next.
 #pragma once
@@ -16,16 +23,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <istream>
 #include <string>
+#include <vector>
 
 namespace cwrf::experiment {
 
-// {"kind": "train"|"cwrf", "config": {...}, "parent": "<dir>" (cwrf), "out": "<models root>",
-//  "threads": n}
-nlohmann::json job_spec(const std::string& kind, const nlohmann::json& config, const std::string& parent,
-                        const std::filesystem::path& out, int64_t threads);
+// The kinds a spec may name.
+std::vector<std::string> job_kinds();
 
 // Runs a spec in this process, reporting as above on stdout. Throws Error on failure. `cache`
 // keeps the dataset for the next job (a worker's).

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -30,6 +31,12 @@ config::Schema build_experiment_schema() {
        config::at_least(0)},
       {"experiment.threads", Type::Int, 0, "total threads (0: all cores)", {}, false, config::at_least(0)},
       {"experiment.out", Type::String, "runs", "output folder: models/, attacks/, report/ go under it", {}, false},
+      {"experiment.rate_models", Type::Int, 2,
+       "CWRF rows with several rates: the models per run that try every rate (the first ones)", {}, true,
+       config::at_least(1)},
+      {"experiment.rate_tolerance", Type::Float, 0.01,
+       "CWRF rows with several rates: the validation accuracy r may give up against the defense alone", {}, true,
+       config::closed(0, 1)},
   });
   return s;
 }
@@ -64,10 +71,31 @@ void flatten(const toml::table& table, const std::string& prefix, config::Json& 
   }
 }
 
-Row parse_row(const toml::table& table, size_t index, const Experiment& e) {
+// `rate = [0.01, 0.03]` in a cwrf table: the candidate rates (taken out of the table); else {}.
+std::vector<double> take_rate_list(toml::table& cwrf, const std::string& context) {
+  const toml::array* list = cwrf["rate"].as_array();
+  if (list == nullptr) return {};
+  std::vector<double> rates;
+  for (const auto& item : *list) {
+    const auto v = item.value<double>();
+    if (!v || !(*v >= 0.0 && *v <= 1.0))
+      throw Error(fmt::format("{}: 'cwrf.rate' lists fractions in [0, 1], got {}", context,
+                              v ? fmt::format("{:g}", *v) : std::string("a value that is not a number")));
+    rates.push_back(*v);
+  }
+  if (rates.empty()) throw Error(fmt::format("{}: 'cwrf.rate' is an empty list", context));
+  std::sort(rates.begin(), rates.end());
+  if (std::adjacent_find(rates.begin(), rates.end()) != rates.end())
+    throw Error(fmt::format("{}: 'cwrf.rate' lists a rate twice", context));
+  cwrf.erase("rate");
+  return rates;
+}
+
+Row parse_row(const toml::table& table, size_t index, const Experiment& e, const std::vector<double>& shared_rates) {
   const std::string context = fmt::format("{} [[row]] #{}", e.source.string(), index + 1);
   Row row;
   config::Json flat = config::Json::object();
+  bool own_rate = false;
   for (const auto& [k, node] : table) {
     const std::string key(k.str());
     if (key == "name") {
@@ -75,7 +103,14 @@ Row parse_row(const toml::table& table, size_t index, const Experiment& e) {
     } else if (key == "cwrf" && node.is_boolean()) {
       row.cwrf = *node.value<bool>();
     } else if (const auto* sub = node.as_table()) {
-      if (key == "cwrf") row.cwrf = true;
+      if (key == "cwrf") {
+        row.cwrf = true;
+        toml::table cwrf = *sub;
+        own_rate = cwrf.contains("rate");
+        row.rates = take_rate_list(cwrf, context);
+        flatten(cwrf, key, flat, context);
+        continue;
+      }
       flatten(*sub, key, flat, context);
     } else {
       toml::table one;
@@ -86,6 +121,7 @@ Row parse_row(const toml::table& table, size_t index, const Experiment& e) {
   if (row.name.empty()) throw Error(fmt::format("{}: every row needs a name", context));
   for (const auto& [key, value] : flat.items())
     if (key.rfind("cwrf.", 0) == 0) row.cwrf = true;
+  if (row.cwrf && !own_rate) row.rates = shared_rates;  // the [cwrf] table's list, unless the row has a rate
   // Validate keys, types and values now, against a copy of the base config.
   config::Config check = e.base;
   for (const auto& [key, value] : flat.items()) check.set(key, value, context + " (" + row.name + ")");
@@ -152,11 +188,13 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   if (const auto* section = table["attack"].as_table())
     e.attack.merge_toml_string(as_prefixed_toml(*section, "attack"), where(path, "attack"));
 
-  // Everything else is the base model config.
+  // Everything else is the base model config; a [cwrf] table's rate list is the CWRF rows' own.
   toml::table base = table;
   base.erase("experiment");
   base.erase("attack");
   base.erase("row");
+  std::vector<double> shared_rates;
+  if (auto* cwrf = base["cwrf"].as_table()) shared_rates = take_rate_list(*cwrf, where(path, "cwrf"));
   std::ostringstream text;
   text << base;
   e.base.merge_toml_string(text.str(), path.string());
@@ -182,7 +220,7 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   for (size_t i = 0; i < rows->size(); ++i) {
     const auto* row_table = (*rows)[i].as_table();
     if (row_table == nullptr) throw Error(fmt::format("{}: [[row]] #{} is not a table", path.string(), i + 1));
-    Row row = parse_row(*row_table, i, e);
+    Row row = parse_row(*row_table, i, e, shared_rates);
     if (!names.insert(row.name).second) throw Error(fmt::format("{}: two rows are named '{}'", path.string(), row.name));
     e.rows.push_back(std::move(row));
   }
@@ -194,6 +232,13 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   }
   e.base.reset_prefix("cwrf.");
 
+  // Choosing r among several rates needs validation data the attacks never see.
+  for (const Row& row : e.rows)
+    if (row.rates.size() > 1 && e.base.get_int("data.val_size") == 0)
+      throw Error(fmt::format("{}: row '{}' gives several rates, chosen on the validation split: set data.val_size "
+                              "(e.g. 1000)",
+                              path.string(), row.name));
+
   // The attack settings against the experiment's shape and models, before any job starts.
   attack::check_attack_settings(e.attack);
   require(e.attack.get_int("attack.targets") <= e.models(),
@@ -204,6 +249,20 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   return e;
 }
 
+int defense_alone_row(const Experiment& e, size_t row) {
+  auto defense_keys = [&](size_t r) {
+    nlohmann::json keys = nlohmann::json::object();
+    for (const auto& [key, value] : e.rows[r].overrides.items())
+      if (key.rfind("defense.", 0) == 0 || key.rfind("dp.", 0) == 0) keys[key] = value;
+    if (!keys.contains("defense.name")) keys["defense.name"] = e.base.get_string("defense.name");
+    return keys;
+  };
+  const nlohmann::json wanted = defense_keys(row);
+  for (size_t r = 0; r < e.rows.size(); ++r)
+    if (!e.rows[r].cwrf && defense_keys(r) == wanted) return static_cast<int>(r);
+  return -1;
+}
+
 config::Config attack_settings(const Experiment& e, int64_t run) {
   config::Config settings = e.attack;
   settings.set("attack.seed", e.attack.get_int("attack.seed") + run, e.attack.origin("attack.seed"));
@@ -212,7 +271,8 @@ config::Config attack_settings(const Experiment& e, int64_t run) {
 
 nlohmann::json experiment_json(const Experiment& e) {
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& r : e.rows) rows.push_back({{"name", r.name}, {"cwrf", r.cwrf}, {"overrides", r.overrides}});
+  for (const auto& r : e.rows)
+    rows.push_back({{"name", r.name}, {"cwrf", r.cwrf}, {"overrides", r.overrides}, {"rates", r.rates}});
   nlohmann::json out = e.settings.to_json();
   out["source"] = e.source.string();
   out["base"] = e.base.to_json();

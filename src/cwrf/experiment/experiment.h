@@ -35,6 +35,9 @@ struct Row {
   std::string name;
   config::Json overrides = config::Json::object();  // flat {key: value} applied on the base config
   bool cwrf = false;  // rewind + fine-tune the base (cross-entropy) models instead of training from scratch
+  // CWRF rows given a list (`rate = [0.01, 0.03, 0.05]`): the candidate rates, chosen from per run
+  // by the rule of selection.h. Empty: the row's one rate is its cwrf.rate override (or default).
+  std::vector<double> rates;
 };
 
 // The [experiment] keys (experiment.name, .models, .runs, .jobs, .threads, .out).
@@ -59,6 +62,10 @@ struct Experiment {
 // Reads and validates an experiment file; `set` are "key=value" overrides of the base config
 // (or of experiment.* / attack.* settings). Every error names the file and the key or row.
 Experiment read_experiment(const std::filesystem::path& path, const std::vector<std::string>& set = {});
+
+// The row that trains row `row`'s defense from scratch: not CWRF, the same defense.* / dp.* keys.
+// -1 when there is none. (A CWRF row's comparison, and its reference when choosing r.)
+int defense_alone_row(const Experiment& experiment, size_t row);
 
 // The attack settings of one run (the run number offsets attack.seed: fresh bootstrap and
 // population draws per run).

@@ -1,81 +1,142 @@
 #include "cwrf/experiment/plan.h"
 
+#include "cwrf/attack/settings.h"
+
 #include <fmt/format.h>
 
-#include <map>
+#include <cmath>
 
 namespace cwrf::experiment {
 
-int64_t Plan::total_epochs() const {
-  int64_t total = 0;
-  for (const auto& j : jobs) total += j.epochs;
+double Plan::total_cost() const {
+  double total = 0.0;
+  for (const auto& j : jobs) total += j.cost;
   return total;
 }
 
 namespace {
 
-int add_job(Plan& plan, std::map<std::string, int>& index, ModelJob job) {
-  job.identity = nlohmann::json{{"kind", job.kind == JobKind::Train ? "train" : "cwrf"},
-                                {"config", job.config},
-                                {"parent", job.parent < 0 ? std::string() : plan.jobs[job.parent].identity}}
-                     .dump();
-  auto [it, added] = index.emplace(job.identity, static_cast<int>(plan.jobs.size()));
-  if (added) plan.jobs.push_back(std::move(job));
-  return it->second;
+std::string slug(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!out.empty() && out.back() != '-') out += '-';
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "row" : out;
 }
+
+class Builder {
+ public:
+  explicit Builder(Plan& plan) : plan_(plan) {}
+
+  int add(PlannedJob job) {
+    nlohmann::json inputs = nlohmann::json::array();
+    for (int i : job.inputs) inputs.push_back(plan_.jobs[i].identity);
+    job.identity = nlohmann::json{{"kind", job.kind}, {"config", job.config}, {"inputs", inputs}}.dump();
+    auto [it, added] = index_.emplace(job.identity, static_cast<int>(plan_.jobs.size()));
+    if (added) plan_.jobs.push_back(std::move(job));
+    return it->second;
+  }
+
+ private:
+  Plan& plan_;
+  std::map<std::string, int> index_;
+};
 
 }  // namespace
 
-Plan make_plan(const Experiment& e) {
+Plan make_plan(const Experiment& e, const RateChoices& chosen) {
   Plan plan;
-  std::map<std::string, int> index;
+  Builder builder(plan);
+  const int64_t K = e.models();
   const int64_t split_seed = e.base.get_int("split.seed");
   const int64_t seed = e.base.get_int("seed");
+  const int64_t selection_models = std::min<int64_t>(K, e.settings.get_int("experiment.rate_models"));
+  // Signals: K models x pool (K/floor(K/2) training sets) x queries forward passes, a forward
+  // pass about a third of a training step.
+  const double queries = static_cast<double>(attack::resolved_queries(e.attack, e.base.get_string("model.name")).size());
+  const double attack_cost = static_cast<double>(K) * queries * (K > 1 ? static_cast<double>(K) / (K / 2) : 1.0) / 3.0;
+
   for (int64_t run = 0; run < e.runs(); ++run) {
-    // The base models of this run (plain training with the base config).
-    std::vector<int> base(e.models(), -1);
     auto base_config = [&](int64_t k) {
       config::Config c = e.base;
-      c.set("split.models", e.models());
+      c.set("split.models", K);
       c.set("split.model", k);
       c.set("split.seed", split_seed + run);
       c.set("seed", seed + 1000 * run + k);
       return c;
     };
+    std::vector<int> base(K, -1);
+    auto base_job = [&](int64_t k) {
+      if (base[k] < 0) {
+        PlannedJob b;
+        b.kind = "train";
+        b.config = base_config(k).to_json();
+        b.cost = static_cast<double>(e.base.get_int("epochs"));
+        b.label = fmt::format("base · run {} · model {}", run, k);
+        b.run = run;
+        b.model = k;
+        base[k] = builder.add(std::move(b));
+      }
+      return base[k];
+    };
     for (size_t r = 0; r < e.rows.size(); ++r) {
       const Row& row = e.rows[r];
-      AttackJob attack{r, run, {}};
-      for (int64_t k = 0; k < e.models(); ++k) {
-        ModelJob job;
+      auto model_job = [&](int64_t k, double rate, bool candidate) {
+        PlannedJob job;
+        config::Config c = e.base;
+        for (const auto& [key, value] : row.overrides.items()) c.set(key, value);
         if (row.cwrf) {
-          if (base[k] < 0) {
-            ModelJob b;
-            b.kind = JobKind::Train;
-            b.config = base_config(k).to_json();
-            b.epochs = e.base.get_int("epochs");
-            b.label = fmt::format("base · run {} · model {}", run, k);
-            base[k] = add_job(plan, index, std::move(b));
-          }
-          config::Config c = e.base;
-          for (const auto& [key, value] : row.overrides.items()) c.set(key, value);
-          job.kind = JobKind::Cwrf;
+          job.kind = "cwrf";
           job.config = row.overrides;
-          job.parent = base[k];
-          job.epochs = c.get_int("cwrf.epochs");
+          if (rate >= 0) job.config["cwrf.rate"] = rate;
+          job.inputs = {base_job(k)};
+          job.cost = static_cast<double>(c.get_int("cwrf.epochs"));
+          job.rate = rate >= 0 ? rate : c.get_float("cwrf.rate");
         } else {
-          config::Config c = base_config(k);
-          for (const auto& [key, value] : row.overrides.items()) c.set(key, value);
-          job.kind = JobKind::Train;
-          job.config = c.to_json();
-          job.epochs = c.get_int("epochs");
+          config::Config full = base_config(k);
+          for (const auto& [key, value] : row.overrides.items()) full.set(key, value);
+          job.kind = "train";
+          job.config = full.to_json();
+          job.cost = static_cast<double>(full.get_int("epochs"));
         }
-        job.label = fmt::format("{} · run {} · model {}", row.name, run, k);
-        attack.models.push_back(add_job(plan, index, std::move(job)));
+        job.label = candidate ? fmt::format("{} (r = {:g}) · run {} · model {}", row.name, rate, run, k)
+                              : fmt::format("{} · run {} · model {}", row.name, run, k);
+        job.row = static_cast<int>(r);
+        job.run = run;
+        job.model = k;
+        job.candidate = candidate;
+        return builder.add(std::move(job));
+      };
+      double rate = -1.0;  // the row's single rate comes with its overrides
+      if (row.rates.size() > 1) {
+        for (double candidate : row.rates)
+          for (int64_t k = 0; k < selection_models; ++k) model_job(k, candidate, true);
+        const auto it = chosen.find({r, run});
+        if (it == chosen.end()) continue;  // the attack waits for the choice
+        rate = it->second;
+      } else if (row.rates.size() == 1) {
+        rate = row.rates.front();
       }
-      plan.attacks.push_back(std::move(attack));
+      PlannedJob attack;
+      attack.kind = "attack";
+      attack.config = attack_settings(e, run).to_json();
+      for (int64_t k = 0; k < K; ++k) attack.inputs.push_back(model_job(k, rate, false));
+      attack.cost = attack_cost;
+      attack.label = fmt::format("attack · {} · run {}", row.name, run);
+      attack.out = fmt::format("{}-run{}", slug(row.name), run);
+      attack.row = static_cast<int>(r);
+      attack.run = run;
+      plan.attacks[{r, run}] = builder.add(std::move(attack));
     }
   }
   return plan;
+}
+
+std::vector<int> row_models(const Plan& plan, size_t row, int64_t run) {
+  const auto it = plan.attacks.find({row, run});
+  return it == plan.attacks.end() ? std::vector<int>{} : plan.jobs[it->second].inputs;
 }
 
 }  // namespace cwrf::experiment

@@ -1,11 +1,20 @@
-// The job graph of an experiment. Model jobs (train from scratch, or CWRF on a base model)
-// are identified by everything that determines them, so work is shared: the "No Defense"
-// row's models are the base models that every CWRF row starts from, and two rows asking for
-// the same model train it once. Attack jobs need the K models of one row and run.
+// The job graph of an experiment. Every job is content-identified (equal identity = the same
+// job, planned once) and names the jobs whose outputs it takes, so work is shared: the
+// "No Defense" row's models are the base models every CWRF row starts from, two rows asking for
+// the same model train it once, and an attack job waits for exactly its K models.
+//
+// Job kinds (child_job.h runs them): "train" (a model from scratch), "cwrf" (a model derived
+// from its parent by the CWRF step), "attack" (one row and run: the K models' signals and every
+// selected attack).
 //
 // Seeds: run r uses split.seed = base split.seed + r (a fresh membership split per run) and
 // model k of run r uses seed = base seed + 1000·r + k, the same for every row, so rows differ
 // only by their defense.
+//
+// A CWRF row with several rates (`cwrf = { rate = [0.01, 0.03, 0.05] }`) is planned in two
+// steps: first each candidate rate on the run's first experiment.rate_models models
+// ("selection models"); once those are done the rule (selection.h) picks one rate per run, and
+// the plan made again with that choice holds the row's K models at it and its attack.
 #pragma once
 
 #include "cwrf/experiment/experiment.h"
@@ -13,35 +22,44 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cwrf::experiment {
 
-enum class JobKind { Train, Cwrf };
-
-struct ModelJob {
-  JobKind kind = JobKind::Train;
-  // Train: the full flat config. Cwrf: the overrides applied to the parent's effective config.
-  nlohmann::json config;
-  int parent = -1;       // index of the base job a CWRF job starts from
-  int64_t epochs = 0;    // training epochs of this job (progress estimates)
-  std::string label;     // e.g. "RelaxLoss · run 1 · model 3"
-  std::string identity;  // canonical text: equal identity = the same model
-};
-
-struct AttackJob {
-  size_t row = 0;
+struct PlannedJob {
+  std::string kind;          // "train" | "cwrf" | "attack"
+  nlohmann::json config;     // train: the full flat config; cwrf: overrides of the parent's; attack: the settings
+  std::vector<int> inputs;   // jobs whose outputs it takes: cwrf [parent]; attack the K models in order
+  double cost = 0.0;         // work in training-epoch equivalents (progress estimates)
+  std::string label;         // e.g. "RelaxLoss · run 1 · model 3"
+  std::string identity;      // canonical text: equal identity = the same job
+  std::string out;           // attack: its folder name under <out>/attacks
+  // Where it belongs (report and rate selection): row index (-1: a base model), run, model k,
+  // and for CWRF candidates the rate.
+  int row = -1;
   int64_t run = 0;
-  std::vector<int> models;  // job index of model k, k = 0..K-1
+  int64_t model = -1;
+  double rate = -1.0;
+  bool candidate = false;
 };
+
+// The chosen rate of each (row, run) whose candidates have been decided.
+using RateChoices = std::map<std::pair<size_t, int64_t>, double>;
 
 struct Plan {
-  std::vector<ModelJob> jobs;  // parents before children
-  std::vector<AttackJob> attacks;
-  int64_t total_epochs() const;
+  std::vector<PlannedJob> jobs;  // inputs before the jobs that take them
+  // Attack job index per (row, run); absent while the row's rate is undecided.
+  std::map<std::pair<size_t, int64_t>, int> attacks;
+  double total_cost() const;
 };
 
-Plan make_plan(const Experiment& experiment);
+Plan make_plan(const Experiment& experiment, const RateChoices& chosen = {});
+
+// The K model jobs of a (row, run) at its rate: candidates and chosen. Used by the runner to read
+// a row's models, in model order.
+std::vector<int> row_models(const Plan& plan, size_t row, int64_t run);
 
 }  // namespace cwrf::experiment

@@ -1,15 +1,17 @@
 #include "cwrf/experiment/report.h"
 
+#include "cwrf/attack/roc.h"
 #include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
-#include "cwrf/common/mean_sd.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/gnuplot.h"
+#include "cwrf/common/mean_sd.h"
+#include "cwrf/experiment/comparison.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -20,7 +22,6 @@ namespace {
 // The headline variants, as the paper reports them (LiRA and RMIA with IN and OUT shadows).
 const char* kLira = "lira-online";
 const char* kRmia = "rmia-online";
-const char* kLevels[] = {"0.001", "1e-05"};
 
 const nlohmann::json* find_variant(const nlohmann::json& attack, const std::string& name) {
   if (!attack.contains("attacks")) return nullptr;
@@ -30,95 +31,237 @@ const nlohmann::json* find_variant(const nlohmann::json& attack, const std::stri
 }
 
 // Per-target values of one metric of one variant (empty when the variant did not run).
-std::vector<double> per_target(const nlohmann::json& attack, const std::string& variant, const std::string& metric,
-                               const std::string& level = "") {
+std::vector<double> per_target(const nlohmann::json& attack, const ReportColumn& c) {
   std::vector<double> out;
-  const nlohmann::json* v = find_variant(attack, variant);
+  const nlohmann::json* v = find_variant(attack, c.variant);
   if (v == nullptr) return out;
-  for (const auto& t : v->at("per_target"))
-    out.push_back(level.empty() ? t.at(metric).get<double>() : t.at(metric).at(level).get<double>());
+  for (const auto& t : v->at("per_target")) {
+    const nlohmann::json& m = c.level.empty() ? t.at(c.metric) : t.at(c.metric).at(c.level);
+    out.push_back(m.is_number() ? m.get<double>() : std::nan(""));
+  }
   return out;
 }
 
-// Mean over targets within each run; then mean (std) over runs if there are several, else
-// over the targets of the single run.
-MeanSd combine(const std::vector<std::vector<double>>& per_run) {
-  if (per_run.size() == 1) return mean_sd(per_run.front());
+// The figure of a row over runs: the mean over targets within each run, then mean (std) over the
+// runs when there are several (the paper's "three independent runs"), else over the targets.
+MeanSd over_runs(const std::vector<std::vector<double>>& values) {
+  auto finite = [](const std::vector<double>& v) {
+    std::vector<double> out;
+    for (double x : v)
+      if (std::isfinite(x)) out.push_back(x);
+    return out;
+  };
+  if (values.size() == 1) return mean_sd(finite(values.front()));
   std::vector<double> means;
-  for (const auto& v : per_run)
-    if (!v.empty()) means.push_back(mean_sd(v).mean);
+  for (const auto& v : values)
+    if (!finite(v).empty()) means.push_back(mean_sd(finite(v)).mean);
   return mean_sd(means);
 }
 
-std::string cell(const MeanSd& s, double scale = 100.0) {
-  if (s.n == 0 || !std::isfinite(s.mean)) return "n/a";
-  return fmt::format("{:.2f} ({:.2f})", s.mean * scale, s.sd * scale);
+// The spread over targets: each run's sd over its targets, averaged over the runs.
+double target_spread(const std::vector<std::vector<double>>& values) {
+  std::vector<double> sds;
+  for (const auto& v : values) {
+    std::vector<double> finite;
+    for (double x : v)
+      if (std::isfinite(x)) finite.push_back(x);
+    if (finite.size() > 1) sds.push_back(mean_sd(finite).sd);
+  }
+  return sds.empty() ? std::nan("") : mean_sd(sds).mean;
 }
 
-struct RowStats {
-  MeanSd test_acc;
-  std::map<std::string, MeanSd> values;  // "lira.auc", "lira.tpr@0.001", ...
-};
-
-RowStats row_stats(size_t row, const std::vector<RowRun>& results) {
-  RowStats out;
-  std::vector<std::vector<double>> acc;
-  std::map<std::string, std::vector<std::vector<double>>> values;
-  for (const RowRun& r : results) {
-    if (r.row != row) continue;
-    acc.push_back(r.target_test_acc);
-    for (const auto& [label, variant] : {std::pair<std::string, std::string>{"lira", kLira}, {"rmia", kRmia}}) {
-      values[label + ".auc"].push_back(per_target(r.attack, variant, "auc"));
-      for (const char* level : kLevels)
-        values[label + ".tpr@" + level].push_back(per_target(r.attack, variant, "tpr_at_fpr", level));
-    }
-  }
-  out.test_acc = combine(acc);
-  for (const auto& [key, runs] : values) out.values[key] = combine(runs);
+std::string cell(const MeanSd& s, double spread, bool with_spread) {
+  if (s.n == 0 || !std::isfinite(s.mean)) return "n/a";
+  std::string out = fmt::format("{:.2f} ({:.2f})", s.mean * 100.0, s.sd * 100.0);
+  if (with_spread && std::isfinite(spread)) out += fmt::format(" ±{:.2f}", spread * 100.0);
   return out;
 }
 
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
 }  // namespace
+
+const std::vector<ReportColumn>& report_columns() {
+  static const std::vector<ReportColumn> columns = {
+      {"test_acc", "Test Acc. (%)", "", "", "", true},
+      {"lira_auc", "LiRA AUC (%)", kLira, "auc", ""},
+      {"lira_tpr_0.001", "LiRA TPR@0.1% FPR", kLira, "tpr_at_fpr", "0.001"},
+      {"lira_tpr_1e-05", "LiRA TPR@0.001% FPR", kLira, "tpr_at_fpr", "1e-05"},
+      {"rmia_auc", "RMIA AUC (%)", kRmia, "auc", ""},
+      {"rmia_tpr_0.001", "RMIA TPR@0.1% FPR", kRmia, "tpr_at_fpr", "0.001"},
+      {"rmia_tpr_1e-05", "RMIA TPR@0.001% FPR", kRmia, "tpr_at_fpr", "1e-05"},
+  };
+  return columns;
+}
+
+std::vector<std::vector<double>> column_values(const Experiment& e, const std::vector<RowRun>& results, size_t row,
+                                               const ReportColumn& c) {
+  std::vector<std::vector<double>> values(static_cast<size_t>(e.runs()));
+  for (const RowRun& r : results) {
+    if (r.row != row || r.run < 0 || r.run >= e.runs()) continue;
+    values[static_cast<size_t>(r.run)] = c.variant.empty() ? r.target_test_acc : per_target(r.attack, c);
+  }
+  values.erase(std::remove_if(values.begin(), values.end(), [](const auto& v) { return v.empty(); }), values.end());
+  return values;
+}
 
 Table report_table(const Experiment& e, const std::vector<RowRun>& results, bool markdown_strings) {
   Table table;
-  if (markdown_strings) {
-    table.columns = {"Defense",        "Test Acc. (%)",     "LiRA AUC (%)", "LiRA TPR@0.1% FPR", "LiRA TPR@0.001% FPR",
-                     "RMIA AUC (%)", "RMIA TPR@0.1% FPR", "RMIA TPR@0.001% FPR"};
-  } else {
-    table.columns = {"row"};
-    for (const char* m : {"test_acc", "lira_auc", "lira_tpr_0.001", "lira_tpr_1e-05", "rmia_auc", "rmia_tpr_0.001",
-                          "rmia_tpr_1e-05"}) {
-      table.columns.push_back(std::string(m) + "_mean");
-      table.columns.push_back(std::string(m) + "_std");
+  table.columns = {markdown_strings ? "Defense" : "row"};
+  for (const ReportColumn& c : report_columns()) {
+    if (markdown_strings) {
+      table.columns.push_back(c.label);
+    } else {
+      for (const char* part : {"_mean", "_std", "_target_sd"}) table.columns.push_back(c.key + part);
     }
-    table.columns.push_back("n");
   }
+  if (!markdown_strings) table.columns.push_back("runs");
   for (size_t r = 0; r < e.rows.size(); ++r) {
-    const RowStats s = row_stats(r, results);
-    const std::vector<MeanSd> stats = {s.test_acc,
-                                     s.values.at("lira.auc"),
-                                     s.values.at("lira.tpr@0.001"),
-                                     s.values.at("lira.tpr@1e-05"),
-                                     s.values.at("rmia.auc"),
-                                     s.values.at("rmia.tpr@0.001"),
-                                     s.values.at("rmia.tpr@1e-05")};
     std::vector<nlohmann::json> row = {e.rows[r].name};
-    for (const MeanSd& st : stats) {
+    int64_t runs = 0;
+    for (const ReportColumn& c : report_columns()) {
+      const auto values = column_values(e, results, r, c);
+      runs = std::max<int64_t>(runs, static_cast<int64_t>(values.size()));
+      const MeanSd s = over_runs(values);
+      const double spread = target_spread(values);
       if (markdown_strings) {
-        row.push_back(cell(st));
+        row.push_back(cell(s, spread, values.size() > 1));
       } else {
-        row.push_back(std::isfinite(st.mean) ? nlohmann::json(st.mean) : nlohmann::json(nullptr));
-        row.push_back(std::isfinite(st.sd) ? nlohmann::json(st.sd) : nlohmann::json(nullptr));
+        row.push_back(number(s.mean));
+        row.push_back(number(s.sd));
+        row.push_back(number(spread));
       }
     }
-    if (!markdown_strings) row.push_back(s.test_acc.n);
+    if (!markdown_strings) row.push_back(runs);
+    table.add_row(row);
+  }
+  return table;
+}
+
+Table comparison_table(const Experiment& e, const std::vector<RowRun>& results, bool markdown_strings) {
+  Table table;
+  table.columns = {"row", "compared with"};
+  for (const ReportColumn& c : report_columns()) {
+    if (c.level == "1e-05") continue;  // at most 0 false positives here: no contrast to test
+    if (markdown_strings) table.columns.push_back("Δ " + c.label);
+    else
+      for (const char* part : {"_diff", "_low", "_high", "_excludes_zero"}) table.columns.push_back(c.key + part);
+  }
+  if (!markdown_strings) table.columns.push_back("pairs");
+  for (size_t r = 0; r < e.rows.size(); ++r) {
+    if (!e.rows[r].cwrf) continue;
+    const int a = defense_alone_row(e, r);
+    if (a < 0) continue;
+    std::vector<nlohmann::json> row = {e.rows[r].name, e.rows[a].name};
+    int64_t pairs = 0;
+    for (const ReportColumn& c : report_columns()) {
+      if (c.level == "1e-05") continue;
+      const Difference d = paired_difference(column_values(e, results, static_cast<size_t>(a), c),
+                                             column_values(e, results, r, c), 2000, 0x5eed + r);
+      pairs = d.pairs;
+      if (markdown_strings) {
+        row.push_back(std::isfinite(d.mean) ? fmt::format("{:+.2f} [{:+.2f}, {:+.2f}]{}", d.mean * 100, d.low * 100,
+                                                          d.high * 100, d.excludes_zero ? " *" : "")
+                                            : "n/a");
+      } else {
+        row.push_back(number(d.mean));
+        row.push_back(number(d.low));
+        row.push_back(number(d.high));
+        row.push_back(d.excludes_zero);
+      }
+    }
+    if (!markdown_strings) row.push_back(pairs);
     table.add_row(row);
   }
   return table;
 }
 
 namespace {
+
+// One sentence per pair, from the intervals: what CWRF changed, and whether it is more than noise.
+std::string pair_sentences(const Experiment& e, const std::vector<RowRun>& results) {
+  std::string out;
+  for (size_t r = 0; r < e.rows.size(); ++r) {
+    if (!e.rows[r].cwrf) continue;
+    const int a = defense_alone_row(e, r);
+    if (a < 0) continue;
+    std::vector<std::string> parts;
+    int privacy_better = 0, privacy_worse = 0, privacy_metrics = 0;
+    bool utility_worse = false, utility_better = false;
+    for (const ReportColumn& c : report_columns()) {
+      if (c.level == "1e-05") continue;
+      const Difference d = paired_difference(column_values(e, results, static_cast<size_t>(a), c),
+                                             column_values(e, results, r, c), 2000, 0x5eed + r);
+      if (!std::isfinite(d.mean)) continue;
+      const bool up = d.mean > 0;
+      const std::string verdict = !d.excludes_zero ? "not significant" : (up ? "significantly higher" : "significantly lower");
+      parts.push_back(fmt::format("{} {:+.2f} [{:+.2f}, {:+.2f}] ({})", c.label, d.mean * 100, d.low * 100, d.high * 100,
+                                  verdict));
+      if (c.higher_is_better) {
+        utility_worse |= d.excludes_zero && !up;
+        utility_better |= d.excludes_zero && up;
+      } else {
+        ++privacy_metrics;
+        privacy_better += d.excludes_zero && !up;
+        privacy_worse += d.excludes_zero && up;
+      }
+    }
+    std::string summary;
+    if (privacy_better > 0 && privacy_worse == 0)
+      summary = fmt::format("CWRF lowers {} of {} attack figures significantly{}", privacy_better, privacy_metrics,
+                            utility_worse ? ", at a significant cost in test accuracy"
+                                          : (utility_better ? ", and raises test accuracy significantly"
+                                                            : ", with no significant change in test accuracy"));
+    else if (privacy_worse > 0 && privacy_better == 0)
+      summary = fmt::format("CWRF makes {} of {} attack figures significantly worse", privacy_worse, privacy_metrics);
+    else if (privacy_worse > 0)
+      summary = "the attack figures move both ways, significantly";
+    else
+      summary = fmt::format("no attack figure changes significantly at this scale{}",
+                            utility_worse ? "; test accuracy drops significantly" : "");
+    out += fmt::format("- **{} vs {}**: {}. {}.\n", e.rows[r].name, e.rows[a].name, summary, fmt::join(parts, "; "));
+  }
+  return out;
+}
+
+// How many false positives each reported FPR level allows with the targets' non-members.
+std::string false_positive_note(const std::vector<RowRun>& results) {
+  int64_t lo = -1, hi = -1;
+  for (const RowRun& r : results)
+    if (const nlohmann::json* v = find_variant(r.attack, kLira))
+      for (const auto& t : v->at("per_target")) {
+        const int64_t n = t.at("non_members").get<int64_t>();
+        lo = lo < 0 ? n : std::min(lo, n);
+        hi = std::max(hi, n);
+      }
+  if (lo < 0) return "";
+  return fmt::format("Each target has {} non-members{}: TPR at FPR ≤ 0.1 % allows {} false positive{}, at ≤ 0.001 % "
+                     "{} (TPR at the lowest FPR levels is the fraction of members scored above every non-member).\n",
+                     lo, lo == hi ? "" : fmt::format(" to {}", hi), attack::allowed_false_positives(1e-3, lo),
+                     attack::allowed_false_positives(1e-3, lo) == 1 ? "" : "s",
+                     attack::allowed_false_positives(1e-5, lo));
+}
+
+std::string selection_markdown(const Experiment& e, const std::vector<RateSelection>& selections) {
+  if (selections.empty()) return "";
+  std::string md = fmt::format(
+      "\n## The choice of r\n\nRule (on the validation split, which no attack scores): the largest r whose validation "
+      "accuracy, averaged over each run's first {} models, is at least the reference's minus {:g} points; the "
+      "reference is the same defense trained from scratch on those models. Numbers in percent.\n\n"
+      "| row | run | r | validation acc. | test acc. | test acc. right after rewinding | chosen |\n"
+      "|---|---:|---:|---:|---:|---:|---|\n",
+      std::min<int64_t>(e.models(), e.settings.get_int("experiment.rate_models")),
+      e.settings.get_float("experiment.rate_tolerance") * 100);
+  for (const RateSelection& s : selections) {
+    for (const RateCandidate& c : s.candidates)
+      md += fmt::format("| {} | {} | {:g} % | {:.2f} | {:.2f} | {:.2f} | {} |\n", e.rows[s.row].name, s.run, c.rate * 100,
+                        c.val_acc * 100, c.test_acc * 100, c.rewound_test_acc * 100,
+                        c.rate == s.chosen ? (s.within_tolerance ? "**yes**" : "**yes** (none within tolerance)") : "");
+    md += fmt::format("| {} | {} | reference: {} | {:.2f} | | | |\n", e.rows[s.row].name, s.run, s.reference,
+                      s.reference_val_acc * 100);
+  }
+  return md;
+}
 
 // ROC curves of the first target of the first run, one curve per row, log-log.
 void plot_rocs(const Experiment& e, const std::vector<RowRun>& results, const std::filesystem::path& dir) {
@@ -161,33 +304,38 @@ void plot_rocs(const Experiment& e, const std::vector<RowRun>& results, const st
   }
 }
 
+// Paper Fig. 9: test accuracy against attack AUC, one labelled point per row and attack.
 void plot_privacy_utility(const Experiment& e, const std::vector<RowRun>& results, const std::filesystem::path& dir) {
+  const auto& columns = report_columns();
+  auto column = [&](const std::string& key) {
+    return *std::find_if(columns.begin(), columns.end(), [&](const ReportColumn& c) { return c.key == key; });
+  };
   std::string data = "# row lira_auc rmia_auc test_acc name\n";
-  for (size_t r = 0; r < e.rows.size(); ++r) {
-    const RowStats s = row_stats(r, results);
-    data += fmt::format("{} {} {} {} \"{}\"\n", r, s.values.at("lira.auc").mean * 100, s.values.at("rmia.auc").mean * 100,
-                        s.test_acc.mean * 100, e.rows[r].name);
-  }
+  for (size_t r = 0; r < e.rows.size(); ++r)
+    data += fmt::format("{} {} {} {} \"{}\"\n", r, over_runs(column_values(e, results, r, column("lira_auc"))).mean * 100,
+                        over_runs(column_values(e, results, r, column("rmia_auc"))).mean * 100,
+                        over_runs(column_values(e, results, r, column("test_acc"))).mean * 100, e.rows[r].name);
   const auto dat = dir / "privacy-utility.dat";
   write_file_atomic(dat, data);
   render_gnuplot(fmt::format("set xlabel 'attack AUC (%), lower is more private'\nset ylabel 'test accuracy (%)'\n"
-                             "set key top left\nset grid\nset offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08\n"
+                             "set key top left\nset grid\nset offsets graph 0.15, graph 0.15, graph 0.1, graph 0.1\n"
                              "plot {0} using 2:4 with points pt 7 ps 1.5 title 'LiRA', "
                              "{0} using 3:4 with points pt 5 ps 1.5 title 'RMIA', "
-                             "{0} using 2:4:5 with labels offset 1,0.8 font ',8' notitle\n",
+                             "{0} using 2:4:5 with labels offset 0.8,0.8 font ',8' notitle, "
+                             "{0} using 3:4:5 with labels offset 0.8,-0.8 font ',8' tc rgb '#555555' notitle\n",
                              gnuplot_quote(dat.string())),
                  dir / "privacy-utility.png");
 }
 
 }  // namespace
 
-std::string write_report(const Experiment& e, const std::vector<RowRun>& results, const std::filesystem::path& dir) {
+std::string write_report(const Experiment& e, const std::vector<RowRun>& results,
+                         const std::vector<RateSelection>& selections, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   const Table pretty = report_table(e, results, true);
-  const Table raw = report_table(e, results, false);
-  raw.write(dir / "results");
+  report_table(e, results, false).write(dir / "results");
   const std::string stat_note =
-      e.runs() > 1 ? fmt::format("mean (std) over {} runs, each averaged over {} target(s)", e.runs(), e.targets())
+      e.runs() > 1 ? fmt::format("mean (std over {} runs) ±sd over a run's {} targets", e.runs(), e.targets())
                    : fmt::format("mean (std) over {} target model(s) of one run", e.targets());
   std::string md = fmt::format("# {}\n\n{} models per row (leave-one-out: each target attacked with the other {} as "
                                "shadows), {}. LiRA and RMIA online (IN and OUT shadows), {} queries. Percentages; lower "
@@ -195,6 +343,21 @@ std::string write_report(const Experiment& e, const std::vector<RowRun>& results
                                e.name(), e.models(), e.models() - 1, stat_note,
                                attack::resolved_queries(e.attack, e.base.get_string("model.name")).size());
   md += pretty.to_markdown();
+  md += "\n" + false_positive_note(results);
+  const Table pairs = comparison_table(e, results, true);
+  if (!pairs.rows.empty()) {
+    comparison_table(e, results, false).write(dir / "pairs");
+    md += fmt::format(
+        "\n## Does CWRF change the defense?\n\nDifference (CWRF row − defense alone), percentage points, with a 95 % "
+        "paired bootstrap interval over {} (runs, then targets within runs, resampled); * = the interval excludes "
+        "0.\n\n",
+        e.runs() > 1 ? "runs and targets" : "targets");
+    md += pairs.to_markdown() + "\n" + pair_sentences(e, results);
+  }
+  md += selection_markdown(e, selections);
+  nlohmann::json selection = nlohmann::json::array();
+  for (const RateSelection& s : selections) selection.push_back(selection_json(s, e));
+  write_file_atomic(dir / "selection.json", selection.dump(2) + "\n");
   write_file_atomic(dir / "report.md", md);
   write_file_atomic(dir / "experiment.json", experiment_json(e).dump(2) + "\n");
   plot_rocs(e, results, dir);

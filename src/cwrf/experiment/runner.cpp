@@ -1,20 +1,17 @@
 #include "cwrf/experiment/runner.h"
 
-#include "cwrf/attack/attack_job.h"
-#include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/progress.h"
 #include "cwrf/common/threads.h"
-#include "cwrf/experiment/plan.h"
 #include "cwrf/experiment/report.h"
-#include "cwrf/experiment/scheduler.h"
+#include "cwrf/experiment/selection.h"
 #include "cwrf/job/job_data.h"
 
 #include <fmt/format.h>
-#include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <map>
 
 namespace cwrf::experiment {
@@ -25,50 +22,38 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string slug(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    else if (!out.empty() && out.back() != '-') out += '-';
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out.empty() ? "row" : out;
-}
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-RowRun attack_row(const Experiment& e, const AttackJob& job, const std::vector<ModelResult>& models,
-                  const fs::path& attacks_root, int64_t threads, bool& ran, const RunCallbacks& callbacks) {
-  RowRun out;
-  out.row = job.row;
-  out.run = job.run;
-  std::vector<fs::path> dirs;
-  for (int index : job.models) dirs.push_back(models[index].dir);
-  for (int64_t t = 0; t < e.targets(); ++t)
-    out.target_test_acc.push_back(models[job.models[t]].metrics.value("test_acc", std::nan("")));
-  const attack::AttackJob attack = row_attack_job(e, job, dirs, attacks_root, threads);
-  out.attack_dir = attack.out;
-  attack::AttackJobCallbacks attack_callbacks;
-  attack_callbacks.log = callbacks.log;
-  const attack::AttackJobResult result = attack::run_attack_job(attack, attack_callbacks);
-  ran = !result.reused;
-  out.attack = result.results;
-  return out;
+// Every pending rate choice taken as its first candidate: a plan of the final size, for progress.
+RateChoices provisional_choices(const Experiment& e, const RateChoices& chosen) {
+  RateChoices all = chosen;
+  for (size_t r = 0; r < e.rows.size(); ++r)
+    if (e.rows[r].rates.size() > 1)
+      for (int64_t run = 0; run < e.runs(); ++run) all.emplace(std::make_pair(r, run), e.rows[r].rates.front());
+  return all;
 }
 
 }  // namespace
 
-attack::AttackJob row_attack_job(const Experiment& e, const AttackJob& job, const std::vector<fs::path>& model_dirs,
-                                 const fs::path& attacks_root, int64_t threads) {
-  attack::AttackJob attack(attack_settings(e, job.run));
-  attack.models = model_dirs;
-  // One folder per row and run; results.json records the job's key (models, settings, queries),
-  // so a finished attack is reused only while nothing that determines it has changed.
-  attack.out = attacks_root / fmt::format("{}-run{}", slug(e.rows[job.row].name), job.run);
-  attack.cache = attack.out / "signals";
-  attack.threads = threads;
-  attack.device = e.base.get_string("device");
-  attack.reuse = true;
-  attack.extra = {{"row", e.rows[job.row].name}, {"run", job.run}};
-  return attack;
+nlohmann::json job_spec(const Experiment& e, const Plan& plan, int j, const std::vector<JobResult>& results) {
+  const PlannedJob& job = plan.jobs[j];
+  if (job.kind == "train") return {{"kind", "train"}, {"config", job.config}, {"out", (e.out() / "models").string()}};
+  if (job.kind == "cwrf")
+    return {{"kind", "cwrf"},
+            {"config", job.config},
+            {"parent", results.at(job.inputs.at(0)).dir.string()},
+            {"out", (e.out() / "models").string()}};
+  if (job.kind == "attack") {
+    nlohmann::json models = nlohmann::json::array();
+    for (int input : job.inputs) models.push_back(results.at(input).dir.string());
+    return {{"kind", "attack"},
+            {"settings", job.config},
+            {"models", models},
+            {"out", (e.out() / "attacks" / job.out).string()},
+            {"device", e.base.get_string("device")},
+            {"extra", {{"row", e.rows.at(job.row).name}, {"run", job.run}}}};
+  }
+  throw Error("job_spec: unknown job kind '" + job.kind + "'");
 }
 
 RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, const fs::path& executable) {
@@ -76,99 +61,149 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
   auto log = [&](const std::string& line) {
     if (callbacks.log) callbacks.log(line);
   };
-  const Plan plan = make_plan(e);
   const int64_t threads = resolve_threads(e.settings.get_int("experiment.threads"));
   const bool cuda = e.base.get_string("device") == "cuda";
   if (cuda) job::resolve_device(e.base);  // fails early with the clear message
-  // Independent CPU models train faster side by side, one thread each (docs/DESIGN.md); one GPU runs one job at a time.
+  // Independent CPU jobs run faster side by side, one thread each (docs/DESIGN.md); one GPU runs one job at a time.
   const int64_t requested_jobs = e.settings.get_int("experiment.jobs");
-  const int64_t jobs = requested_jobs > 0 ? requested_jobs : (cuda ? 1 : threads);
+  const int64_t parallel = requested_jobs > 0 ? requested_jobs : (cuda ? 1 : threads);
   SchedulerOptions options;
   options.executable = executable;
-  options.models_root = e.out() / "models";
   options.spec_dir = e.out() / "jobs";
-  options.parallel = jobs;
-  options.threads_per_job = std::max<int64_t>(1, threads / jobs);
-  log(fmt::format("experiment '{}': {} rows x {} runs x {} models -> {} model jobs ({} epochs), {} attack jobs; "
-                  "{} parallel jobs x {} threads",
-                  e.name(), e.rows.size(), e.runs(), e.models(), plan.jobs.size(), plan.total_epochs(), plan.attacks.size(),
-                  jobs, options.threads_per_job));
+  options.parallel = parallel;
+  options.threads_per_job = std::max<int64_t>(1, threads / parallel);
 
-  // Progress: epochs done (finished jobs + the running ones' progress) over the plan's total.
+  RateChoices chosen;
+  std::vector<RateSelection> selections;
+  std::map<std::string, JobResult> finished;  // by job identity, across the re-plans
   RunSummary summary;
-  const int64_t total_epochs = std::max<int64_t>(1, plan.total_epochs());
-  std::vector<double> progress(plan.jobs.size(), 0.0);  // epochs done per job
-  std::map<int, std::string> running;                   // job -> status text
-  int64_t finished = 0;
-  double reused_epochs = 0.0;
-  auto status = [&] {
-    if (!callbacks.status) return;
-    double done = 0;
-    for (double p : progress) done += p;
-    const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-    const double worked = done - reused_epochs;
-    const double left = worked > 0 ? elapsed / worked * (total_epochs - done) : std::nan("");
-    std::string current = running.empty() ? "" : running.begin()->second;
-    if (running.size() > 1) current += fmt::format(" (+{} more)", running.size() - 1);
-    callbacks.status(done / total_epochs, fmt::format("[{}/{} jobs] {} | {} elapsed, ~{} left", finished, plan.jobs.size(),
-                                                      current, format_duration(elapsed), format_duration(left)));
-  };
-  SchedulerCallbacks scheduler_callbacks;
-  scheduler_callbacks.on_start = [&](int j) {
-    running[j] = plan.jobs[j].label;
-    status();
-  };
-  scheduler_callbacks.on_event = [&](int j, const nlohmann::json& event) {
-    const std::string kind = event.value("event", "");
-    if (kind == "progress") {
-      const double epochs = event.value("epochs", 1);
-      progress[j] = std::min<double>(plan.jobs[j].epochs, event.value("epoch", 0) +
-                                                              static_cast<double>(event.value("batch", 0)) /
-                                                                  std::max<int64_t>(1, event.value("batches", 1)));
-      running[j] = fmt::format("{}: epoch {}/{}", plan.jobs[j].label, event.value("epoch", 0) + 1, epochs);
+  const double total_cost = std::max(1e-9, make_plan(e, provisional_choices(e, chosen)).total_cost());
+  double done_cost = 0.0, reused_cost = 0.0;
+  Plan plan;
+  std::vector<JobResult> results;
+  for (bool first = true;; first = false) {
+    plan = make_plan(e, chosen);
+    results.assign(plan.jobs.size(), JobResult{});
+    for (size_t j = 0; j < plan.jobs.size(); ++j)
+      if (const auto it = finished.find(plan.jobs[j].identity); it != finished.end()) results[j] = it->second;
+    if (first) {
+      int64_t models = 0;
+      for (const auto& job : plan.jobs) models += job.kind != "attack";
+      log(fmt::format("experiment '{}': {} rows x {} runs x {} models -> {} model jobs, {} attack jobs{}; {} parallel "
+                      "jobs x {} threads",
+                      e.name(), e.rows.size(), e.runs(), e.models(), models, plan.attacks.size(),
+                      chosen.size() < provisional_choices(e, chosen).size() ? " (before choosing r)" : "", parallel,
+                      options.threads_per_job));
+    }
+    // Progress: the work of finished jobs and the running ones' epochs over the whole plan's.
+    std::map<int, std::string> running;
+    std::map<int, double> partial;
+    auto status = [&] {
+      if (!callbacks.status) return;
+      double now = done_cost;
+      for (const auto& [j, p] : partial) now += p;
+      const double elapsed = seconds_since(started), worked = now - reused_cost;
+      const double left = worked > 0 ? elapsed / worked * (total_cost - now) : std::nan("");
+      std::string current = running.empty() ? "" : running.begin()->second;
+      if (running.size() > 1) current += fmt::format(" (+{} more)", running.size() - 1);
+      callbacks.status(std::min(1.0, now / total_cost),
+                       fmt::format("{} | {} elapsed, ~{} left", current, format_duration(elapsed), format_duration(left)));
+    };
+    SchedulerCallbacks sc;
+    sc.on_start = [&](int j) {
+      running[j] = plan.jobs[j].label;
       status();
-    }
-  };
-  scheduler_callbacks.on_done = [&](int j, const ModelResult& r) {
-    running.erase(j);
-    ++finished;
-    progress[j] = static_cast<double>(plan.jobs[j].epochs);
-    if (r.reused) {
-      reused_epochs += progress[j];
-      ++summary.reused;
-    } else {
-      ++summary.trained;
-      log(fmt::format("done: {} -> test acc {:.4f} ({})", plan.jobs[j].label, r.metrics.value("test_acc", std::nan("")),
-                      format_duration(r.seconds)));
-    }
-    status();
-  };
-  const std::vector<ModelResult> models = run_model_jobs(plan, options, scheduler_callbacks);
+    };
+    sc.on_event = [&](int j, const nlohmann::json& event) {
+      if (event.value("event", "") != "progress") return;
+      const double epoch = event.value("epoch", 0) + static_cast<double>(event.value("batch", 0)) /
+                                                           std::max<int64_t>(1, event.value("batches", 1));
+      partial[j] = std::min(plan.jobs[j].cost, epoch);
+      running[j] = fmt::format("{}: epoch {}/{}", plan.jobs[j].label, event.value("epoch", 0) + 1,
+                               event.value("epochs", 0));
+      status();
+    };
+    sc.on_done = [&](int j, const JobResult& r) {
+      running.erase(j);
+      partial.erase(j);
+      done_cost += plan.jobs[j].cost;
+      const bool attack = plan.jobs[j].kind == "attack";
+      if (r.reused) {
+        reused_cost += plan.jobs[j].cost;
+        if (!attack) ++summary.reused;
+      } else if (attack) {
+        ++summary.attacked;
+        log(fmt::format("attacked: {} ({})", plan.jobs[j].label, format_duration(r.seconds)));
+      } else {
+        ++summary.trained;
+        log(fmt::format("done: {} -> test acc {:.4f} ({})", plan.jobs[j].label, r.result.value("test_acc", std::nan("")),
+                        format_duration(r.seconds)));
+      }
+      status();
+    };
+    run_jobs(plan, results, [&](int j) { return job_spec(e, plan, j, results); }, options, sc);
+    for (size_t j = 0; j < plan.jobs.size(); ++j) finished[plan.jobs[j].identity] = results[j];
 
-  // Attacks, row by row and run by run.
-  std::vector<RowRun> results;
-  for (size_t a = 0; a < plan.attacks.size(); ++a) {
-    const AttackJob& job = plan.attacks[a];
-    if (callbacks.status)
-      callbacks.status(static_cast<double>(a) / static_cast<double>(plan.attacks.size()),
-                       fmt::format("[attack {}/{}] {} · run {}", a + 1, plan.attacks.size(), e.rows[job.row].name, job.run));
-    bool ran = false;
-    const auto t0 = Clock::now();
-    results.push_back(attack_row(e, job, models, e.out() / "attacks", threads, ran, callbacks));
-    if (ran) {
-      ++summary.attacked;
-      log(fmt::format("attacked: {} · run {} ({})", e.rows[job.row].name, job.run,
-                      format_duration(std::chrono::duration<double>(Clock::now() - t0).count())));
+    // The rates that can be chosen now; with a new choice, plan again (its jobs follow).
+    std::vector<nlohmann::json> metrics;
+    for (const JobResult& r : results) metrics.push_back(r.done ? r.result : nlohmann::json());
+    bool new_choice = false;
+    for (size_t r = 0; r < e.rows.size(); ++r) {
+      if (e.rows[r].rates.size() <= 1) continue;
+      for (int64_t run = 0; run < e.runs(); ++run) {
+        if (chosen.count({r, run})) continue;
+        RateSelection s;
+        if (!select_rate(e, plan, metrics, r, run, s)) continue;
+        chosen[{r, run}] = s.chosen;
+        log(fmt::format("chose r = {:g} for {} · run {} (validation accuracy {:.4f}, reference {:.4f})", s.chosen,
+                        e.rows[r].name, run,
+                        std::find_if(s.candidates.begin(), s.candidates.end(),
+                                     [&](const RateCandidate& c) { return c.rate == s.chosen; })
+                            ->val_acc,
+                        s.reference_val_acc));
+        selections.push_back(std::move(s));
+        new_choice = true;
+      }
     }
+    if (!new_choice) break;
+  }
+
+  // Each row and run: its targets' accuracies and its attack's results.
+  std::vector<RowRun> rows;
+  for (const auto& [key, attack] : plan.attacks) {
+    RowRun rr;
+    rr.row = key.first;
+    rr.run = key.second;
+    const std::vector<int>& models = plan.jobs[attack].inputs;
+    for (int64_t t = 0; t < e.targets(); ++t)
+      rr.target_test_acc.push_back(results[models[t]].result.value("test_acc", std::nan("")));
+    rr.attack = results[attack].result;
+    rr.attack_dir = results[attack].dir;
+    rows.push_back(std::move(rr));
   }
   summary.report_dir = e.out() / "report";
-  summary.markdown = write_report(e, results, summary.report_dir);
-  summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  summary.markdown = write_report(e, rows, selections, summary.report_dir);
+  summary.seconds = seconds_since(started);
+  // Where the jobs' time went: their own phases, summed (the runner's overhead per job: start-up,
+  // data, writing, as against training).
+  nlohmann::json phases = nlohmann::json::object();
+  double job_seconds = 0.0;
+  for (const JobResult& r : results) {
+    if (r.reused || !r.done) continue;
+    job_seconds += r.seconds;
+    if (r.result.contains("timing"))
+      for (const auto& [phase, s] : r.result.at("timing").items())
+        if (s.is_number()) phases[phase] = phases.value(phase, 0.0) + s.get<double>();
+  }
   write_file_atomic(summary.report_dir / "timing.json",
                     nlohmann::json{{"seconds", summary.seconds},
                                    {"models_trained", summary.trained},
                                    {"models_reused", summary.reused},
-                                   {"attacks_run", summary.attacked}}
+                                   {"attacks_run", summary.attacked},
+                                   {"parallel_jobs", parallel},
+                                   {"threads_per_job", options.threads_per_job},
+                                   {"job_seconds", job_seconds},
+                                   {"model_job_phases_seconds", phases}}
                             .dump(2) +
                         "\n");
   return summary;

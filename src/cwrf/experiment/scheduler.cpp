@@ -106,11 +106,12 @@ std::filesystem::path current_executable() {
   return p;
 }
 
-std::vector<ModelResult> run_model_jobs(const Plan& plan, const SchedulerOptions& options,
-                                        const SchedulerCallbacks& callbacks) {
+void run_jobs(const Plan& plan, std::vector<JobResult>& results, const std::function<nlohmann::json(int)>& spec,
+              const SchedulerOptions& options, const SchedulerCallbacks& callbacks) {
   const size_t n = plan.jobs.size();
-  std::vector<ModelResult> results(n);
+  results.resize(n);
   std::vector<bool> started(n, false);
+  for (size_t j = 0; j < n; ++j) started[j] = results[j].done;
   std::vector<Worker> workers;
   std::string failure;
   std::filesystem::create_directories(options.spec_dir);
@@ -119,8 +120,10 @@ std::vector<ModelResult> run_model_jobs(const Plan& plan, const SchedulerOptions
   ::signal(SIGPIPE, SIG_IGN);
 
   auto ready = [&](size_t j) {
-    const int parent = plan.jobs[j].parent;
-    return !started[j] && (parent < 0 || results[parent].done);
+    if (started[j]) return false;
+    for (int input : plan.jobs[j].inputs)
+      if (!results[input].done) return false;
+    return true;
   };
   auto next_ready = [&]() -> int {
     for (size_t j = 0; j < n; ++j)
@@ -131,11 +134,10 @@ std::vector<ModelResult> run_model_jobs(const Plan& plan, const SchedulerOptions
     if (failure.empty()) failure = fmt::format("job '{}' failed: {}", plan.jobs[j].label, why);
   };
   auto assign = [&](Worker& w, int j) {
-    const ModelJob& job = plan.jobs[j];
-    const std::string kind = job.kind == JobKind::Train ? "train" : "cwrf";
-    const std::string parent = job.parent < 0 ? "" : results[job.parent].dir.string();
+    nlohmann::json job_spec = spec(j);
+    job_spec["threads"] = options.threads_per_job;
     const auto spec_path = options.spec_dir / fmt::format("job-{}.json", j);
-    write_file_atomic(spec_path, job_spec(kind, job.config, parent, options.models_root, options.threads_per_job).dump(2));
+    write_file_atomic(spec_path, job_spec.dump(2));
     started[j] = true;
     w.job = j;
     w.job_started = std::chrono::steady_clock::now();
@@ -191,10 +193,10 @@ std::vector<ModelResult> run_model_jobs(const Plan& plan, const SchedulerOptions
           const int j = w.job;
           const std::string kind = event.value("event", "");
           if (kind == "done") {
-            ModelResult& r = results[j];
+            JobResult& r = results[j];
             r.dir = event.at("dir").get<std::string>();
             r.reused = event.at("reused").get<bool>();
-            r.metrics = event.at("metrics");
+            r.result = event.at("result");
             r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - w.job_started).count();
             r.done = true;
             w.job = -1;
@@ -249,7 +251,6 @@ std::vector<ModelResult> run_model_jobs(const Plan& plan, const SchedulerOptions
     }
   }
   if (!failure.empty()) throw Error(failure);
-  return results;
 }
 
 }  // namespace cwrf::experiment

@@ -109,7 +109,8 @@ TrainResult train_model(models::Classifier& model, const TrainSets& sets, Object
     record.train_loss = count > 0 ? loss_sum / count : 0.0;
     record.train_acc = count > 0 ? static_cast<double>(correct) / count : 0.0;
     const bool last = epoch + 1 == options.epochs;
-    if (test_set != nullptr && (last || (options.eval_every > 0 && (epoch + 1) % options.eval_every == 0))) {
+    // eval_every = 0: no evaluation during training; the job's final metrics evaluate once.
+    if (test_set != nullptr && options.eval_every > 0 && (last || (epoch + 1) % options.eval_every == 0)) {
       RECORD_USER_SCOPE(kScopeEvaluate);
       EvalResult test = evaluate(model, *test_set, options.eval_batch_size, options.channels_last);
       record.test_loss = test.loss;

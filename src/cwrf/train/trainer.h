@@ -29,7 +29,7 @@ struct TrainOptions {
   AdamOptions adam;             // β (0.9, 0.999), weight decay 5e-4
   uint64_t data_seed = 0;       // batch order and augmentation
   data::AugmentOptions augment;
-  int64_t eval_every = 1;       // evaluate the test set every n epochs (0: only at the end)
+  int64_t eval_every = 1;       // evaluate the test set every n epochs and after the last (0: never)
   int64_t eval_batch_size = kInferenceBatchSize;
   bool channels_last = false;   // 4-D inputs and conv weights in NHWC (faster oneDNN convolutions)
   bool profile = false;         // time every operator and phase (op_profile.h) into TrainResult::profile
