@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libtorch-dev libopenblas0-pthread        # LibTorch 1.13.1 (CPU) and a fast BLAS for it
+  libtorch-dev libopenblas0-openmp         # LibTorch 1.13.1 (CPU) and OpenBLAS sharing its OpenMP threads
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
   zlib1g-dev libpng-dev libxxhash-dev      # gzip IDX files, CINIC-10 PNGs, content hashes
   libgtest-dev libgmock-dev libbenchmark-dev

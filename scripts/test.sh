@@ -4,6 +4,6 @@
 #   scripts/test.sh -L unit    only the fast unit tests (any ctest arguments pass through)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh
+scripts/build.sh all
 cd "${CWRF_BUILD_DIR:-build}"
 ctest --output-on-failure --parallel "$(nproc)" "$@"

@@ -31,6 +31,12 @@ config::Schema build_experiment_schema() {
        config::at_least(0)},
       {"experiment.threads", Type::Int, 0, "total threads (0: all cores)", {}, false, config::at_least(0)},
       {"experiment.out", Type::String, "runs", "output folder: models/, attacks/, report/ go under it", {}, false},
+      {"experiment.report_lira", Type::String, "online-fixed",
+       "the LiRA variant of the report's table (online-fixed: with few shadow models a global variance is the stronger "
+       "attack, Carlini et al. 2022; all four are in the attack results)",
+       {"online", "online-fixed", "offline", "offline-fixed"}, false},
+      {"experiment.report_rmia", Type::String, "online", "the RMIA variant of the report's table", {"online", "offline"},
+       false},
       {"experiment.rate_models", Type::Int, 2,
        "CWRF rows with several rates: the models per run that try every rate (the first ones)", {}, true,
        config::at_least(1)},

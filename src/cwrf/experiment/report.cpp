@@ -19,10 +19,6 @@ namespace cwrf::experiment {
 
 namespace {
 
-// The headline variants, as the paper reports them (LiRA and RMIA with IN and OUT shadows).
-const char* kLira = "lira-online";
-const char* kRmia = "rmia-online";
-
 const nlohmann::json* find_variant(const nlohmann::json& attack, const std::string& name) {
   if (!attack.contains("attacks")) return nullptr;
   for (const auto& v : attack.at("attacks"))
@@ -81,17 +77,18 @@ nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : 
 
 }  // namespace
 
-const std::vector<ReportColumn>& report_columns() {
-  static const std::vector<ReportColumn> columns = {
+std::vector<ReportColumn> report_columns(const Experiment& e) {
+  const std::string lira = "lira-" + e.settings.get_string("experiment.report_lira");
+  const std::string rmia = "rmia-" + e.settings.get_string("experiment.report_rmia");
+  return {
       {"test_acc", "Test Acc. (%)", "", "", "", true},
-      {"lira_auc", "LiRA AUC (%)", kLira, "auc", ""},
-      {"lira_tpr_0.001", "LiRA TPR@0.1% FPR", kLira, "tpr_at_fpr", "0.001"},
-      {"lira_tpr_1e-05", "LiRA TPR@0.001% FPR", kLira, "tpr_at_fpr", "1e-05"},
-      {"rmia_auc", "RMIA AUC (%)", kRmia, "auc", ""},
-      {"rmia_tpr_0.001", "RMIA TPR@0.1% FPR", kRmia, "tpr_at_fpr", "0.001"},
-      {"rmia_tpr_1e-05", "RMIA TPR@0.001% FPR", kRmia, "tpr_at_fpr", "1e-05"},
+      {"lira_auc", "LiRA AUC (%)", lira, "auc", ""},
+      {"lira_tpr_0.001", "LiRA TPR@0.1% FPR", lira, "tpr_at_fpr", "0.001"},
+      {"lira_tpr_1e-05", "LiRA TPR@0.001% FPR", lira, "tpr_at_fpr", "1e-05"},
+      {"rmia_auc", "RMIA AUC (%)", rmia, "auc", ""},
+      {"rmia_tpr_0.001", "RMIA TPR@0.1% FPR", rmia, "tpr_at_fpr", "0.001"},
+      {"rmia_tpr_1e-05", "RMIA TPR@0.001% FPR", rmia, "tpr_at_fpr", "1e-05"},
   };
-  return columns;
 }
 
 std::vector<std::vector<double>> column_values(const Experiment& e, const std::vector<RowRun>& results, size_t row,
@@ -108,7 +105,7 @@ std::vector<std::vector<double>> column_values(const Experiment& e, const std::v
 Table report_table(const Experiment& e, const std::vector<RowRun>& results, bool markdown_strings) {
   Table table;
   table.columns = {markdown_strings ? "Defense" : "row"};
-  for (const ReportColumn& c : report_columns()) {
+  for (const ReportColumn& c : report_columns(e)) {
     if (markdown_strings) {
       table.columns.push_back(c.label);
     } else {
@@ -119,7 +116,7 @@ Table report_table(const Experiment& e, const std::vector<RowRun>& results, bool
   for (size_t r = 0; r < e.rows.size(); ++r) {
     std::vector<nlohmann::json> row = {e.rows[r].name};
     int64_t runs = 0;
-    for (const ReportColumn& c : report_columns()) {
+    for (const ReportColumn& c : report_columns(e)) {
       const auto values = column_values(e, results, r, c);
       runs = std::max<int64_t>(runs, static_cast<int64_t>(values.size()));
       const MeanSd s = over_runs(values);
@@ -141,7 +138,7 @@ Table report_table(const Experiment& e, const std::vector<RowRun>& results, bool
 Table comparison_table(const Experiment& e, const std::vector<RowRun>& results, bool markdown_strings) {
   Table table;
   table.columns = {"row", "compared with"};
-  for (const ReportColumn& c : report_columns()) {
+  for (const ReportColumn& c : report_columns(e)) {
     if (c.level == "1e-05") continue;  // at most 0 false positives here: no contrast to test
     if (markdown_strings) table.columns.push_back("Δ " + c.label);
     else
@@ -154,7 +151,7 @@ Table comparison_table(const Experiment& e, const std::vector<RowRun>& results, 
     if (a < 0) continue;
     std::vector<nlohmann::json> row = {e.rows[r].name, e.rows[a].name};
     int64_t pairs = 0;
-    for (const ReportColumn& c : report_columns()) {
+    for (const ReportColumn& c : report_columns(e)) {
       if (c.level == "1e-05") continue;
       const Difference d = paired_difference(column_values(e, results, static_cast<size_t>(a), c),
                                              column_values(e, results, r, c), 2000, 0x5eed + r);
@@ -188,7 +185,7 @@ std::string pair_sentences(const Experiment& e, const std::vector<RowRun>& resul
     std::vector<std::string> parts;
     int privacy_better = 0, privacy_worse = 0, privacy_metrics = 0;
     bool utility_worse = false, utility_better = false;
-    for (const ReportColumn& c : report_columns()) {
+    for (const ReportColumn& c : report_columns(e)) {
       if (c.level == "1e-05") continue;
       const Difference d = paired_difference(column_values(e, results, static_cast<size_t>(a), c),
                                              column_values(e, results, r, c), 2000, 0x5eed + r);
@@ -225,10 +222,10 @@ std::string pair_sentences(const Experiment& e, const std::vector<RowRun>& resul
 }
 
 // How many false positives each reported FPR level allows with the targets' non-members.
-std::string false_positive_note(const std::vector<RowRun>& results) {
+std::string false_positive_note(const Experiment& e, const std::vector<RowRun>& results) {
   int64_t lo = -1, hi = -1;
   for (const RowRun& r : results)
-    if (const nlohmann::json* v = find_variant(r.attack, kLira))
+    if (const nlohmann::json* v = find_variant(r.attack, report_columns(e)[1].variant))
       for (const auto& t : v->at("per_target")) {
         const int64_t n = t.at("non_members").get<int64_t>();
         lo = lo < 0 ? n : std::min(lo, n);
@@ -265,7 +262,9 @@ std::string selection_markdown(const Experiment& e, const std::vector<RateSelect
 
 // ROC curves of the first target of the first run, one curve per row, log-log.
 void plot_rocs(const Experiment& e, const std::vector<RowRun>& results, const std::filesystem::path& dir) {
-  for (const auto& [label, variant] : {std::pair<std::string, std::string>{"lira", kLira}, {"rmia", kRmia}}) {
+  const std::vector<ReportColumn> columns = report_columns(e);
+  for (const auto& [label, variant] :
+       {std::pair<std::string, std::string>{"lira", columns[1].variant}, {"rmia", columns[4].variant}}) {
     std::string plots;
     for (size_t r = 0; r < e.rows.size(); ++r) {
       const RowRun* first = nullptr;
@@ -299,14 +298,14 @@ void plot_rocs(const Experiment& e, const std::vector<RowRun>& results, const st
                                "set xlabel 'false positive rate'\nset ylabel 'true positive rate'\n"
                                "set title '{} (first target of run 0)'\nset key bottom right\nset grid\n"
                                "plot {}, x with lines dt 2 lc rgb 'gray' title 'chance'\n",
-                               label == "lira" ? "LiRA online" : "RMIA online", plots),
+                               variant, plots),
                    dir / fmt::format("roc-{}.png", label));
   }
 }
 
 // Paper Fig. 9: test accuracy against attack AUC, one labelled point per row and attack.
 void plot_privacy_utility(const Experiment& e, const std::vector<RowRun>& results, const std::filesystem::path& dir) {
-  const auto& columns = report_columns();
+  const std::vector<ReportColumn> columns = report_columns(e);
   auto column = [&](const std::string& key) {
     return *std::find_if(columns.begin(), columns.end(), [&](const ReportColumn& c) { return c.key == key; });
   };
@@ -338,12 +337,14 @@ std::string write_report(const Experiment& e, const std::vector<RowRun>& results
       e.runs() > 1 ? fmt::format("mean (std over {} runs) ±sd over a run's {} targets", e.runs(), e.targets())
                    : fmt::format("mean (std) over {} target model(s) of one run", e.targets());
   std::string md = fmt::format("# {}\n\n{} models per row (leave-one-out: each target attacked with the other {} as "
-                               "shadows), {}. LiRA and RMIA online (IN and OUT shadows), {} queries. Percentages; lower "
-                               "attack numbers are better.\n\n",
+                               "shadows), {}. LiRA {} and RMIA {}, {} queries. Percentages; lower attack numbers are "
+                               "better.\n\n",
                                e.name(), e.models(), e.models() - 1, stat_note,
+                               e.settings.get_string("experiment.report_lira"),
+                               e.settings.get_string("experiment.report_rmia"),
                                attack::resolved_queries(e.attack, e.base.get_string("model.name")).size());
   md += pretty.to_markdown();
-  md += "\n" + false_positive_note(results);
+  md += "\n" + false_positive_note(e, results);
   const Table pairs = comparison_table(e, results, true);
   if (!pairs.rows.empty()) {
     comparison_table(e, results, false).write(dir / "pairs");

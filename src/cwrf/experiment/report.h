@@ -36,7 +36,8 @@ struct ReportColumn {
   std::string level;    // FPR level key for tpr_at_fpr ("0.001")
   bool higher_is_better = false;
 };
-const std::vector<ReportColumn>& report_columns();
+// The table's columns: test accuracy, and the report's LiRA / RMIA variants (experiment.report_lira, .report_rmia).
+std::vector<ReportColumn> report_columns(const Experiment& experiment);
 
 // values[run][target] of a column for one row (NaN where missing).
 std::vector<std::vector<double>> column_values(const Experiment& experiment, const std::vector<RowRun>& results,

@@ -102,7 +102,11 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
   auto log = [&](const std::string& line) {
     if (callbacks.log) callbacks.log(line);
   };
-  const double startup_seconds = seconds_since_process_start();
+  // The program's own start-up counts for the first job of a process only (a worker's later jobs
+  // find everything loaded).
+  static bool first_job = true;
+  const double startup_seconds = first_job ? seconds_since_process_start() : 0.0;
+  first_job = false;
   PhaseTimer timer;
   const bool derived = !parent_dir.empty();
   std::optional<ModelDir> parent;

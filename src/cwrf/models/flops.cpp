@@ -11,7 +11,7 @@ namespace cwrf::models {
 FlopCount count_flops(Classifier& model, const torch::Tensor& example) {
   std::map<const torch::nn::Module*, std::string> names;
   for (const auto& item : model.named_modules()) names[item.value().get()] = item.key();
-  torch::NoGradGuard no_grad;
+  // The taps record only outputs that are part of an autograd graph: forward with gradients on.
   const bool was_training = model.is_training();
   model.eval();
   taps::Capture capture;
