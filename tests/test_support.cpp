@@ -1,12 +1,16 @@
 #include "test_support.h"
 
 #include "cwrf/job/keys.h"
+#include "cwrf/job/model_dir.h"
 
 #include <array>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +67,31 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
 }
 
 std::filesystem::path fashion_mnist_dir() { return "/usr/share/datasets/fashion-mnist"; }
+
+int run_and_kill_after(const std::filesystem::path& config, const std::filesystem::path& out, int models) {
+  namespace fs = std::filesystem;
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::execl(CWRF_BINARY, CWRF_BINARY, "run", config.c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto complete_models = [&] {
+    int n = 0;
+    std::error_code ec;
+    if (fs::exists(out / "models"))
+      for (const auto& entry : fs::directory_iterator(out / "models", ec)) n += job::is_complete_model_dir(entry.path());
+    return n;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (complete_models() < models && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(-pid, SIGKILL);  // the whole process group, children included
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return complete_models();
+}
 
 bool have_fashion_mnist() {
   return std::filesystem::exists(fashion_mnist_dir() / "train-images-idx3-ubyte.gz");

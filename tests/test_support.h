@@ -45,6 +45,11 @@ config::Config job_config(std::initializer_list<std::pair<const char*, config::J
 config::Config tiny_idx_config(const std::filesystem::path& data,
                                std::initializer_list<std::pair<const char*, config::Json>> keys = {});
 
+// Starts `cwrf run CONFIG --out OUT` as its own process group, waits until `models` model
+// directories under OUT/models are complete (at most two minutes), then kills the whole group with
+// SIGKILL, without warning. Returns how many were complete when it died.
+int run_and_kill_after(const std::filesystem::path& config, const std::filesystem::path& out, int models);
+
 // Where Debian's dataset-fashion-mnist puts the files; integration tests skip without it.
 std::filesystem::path fashion_mnist_dir();
 bool have_fashion_mnist();

@@ -9,6 +9,7 @@
 #include "cwrf/analysis/studies.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
+#include "cwrf/experiment/analyses.h"
 #include "cwrf/job/model_job.h"
 #include "cwrf/models/weight_kinds.h"
 #include "cwrf/weights/mask_ops.h"
@@ -53,6 +54,18 @@ std::vector<double> parse_list(const std::string& text, const char* option) {
     start = comma + 1;
   }
   return values;
+}
+
+// An analysis knob's default (experiment/analyses/<kind>.cpp): `cwrf analyze` and [[analysis]]
+// tables share one table of knobs.
+const config::Json& knob_default(const std::string& kind, const std::string& knob) {
+  return experiment::analysis_schema(kind).find(kind + "." + knob)->default_value;
+}
+
+std::string list_text(const config::Json& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "" : ",") + fmt::format("{:g}", v.get<double>());
+  return out;
 }
 
 analysis::ModelContext open_context(const ModelInputs& inputs) {
@@ -173,15 +186,23 @@ void register_analyze(CLI::App& app, int& exit_code) {
     auto* command = analyze->add_subcommand("pruning", "one-shot pruning of the lowest-TFO weights at several sparsities (Fig. 1)");
     auto inputs = std::make_shared<ModelInputs>();
     auto out = std::make_shared<std::string>();
-    auto sparsities = std::make_shared<std::string>("0,0.5,0.8,0.9,0.95,0.99");
+    auto sparsities = std::make_shared<std::string>(list_text(knob_default("pruning", "sparsities")));
+    auto options = std::make_shared<analysis::PruningOptions>();
+    options->criterion = knob_default("pruning", "criterion").get<std::string>();
     add_model_inputs(*command, *inputs);
     command->add_option("--sparsities", *sparsities, "comma-separated fractions")->capture_default_str();
+    command->add_option("--criterion", options->criterion, "lowest TFO score first (the paper), or smallest |w| (a control)")
+        ->check(CLI::IsMember(analysis::pruning_criteria()))
+        ->capture_default_str();
+    command->add_flag("--recalibrate-norm", options->recalibrate_norm,
+                      "re-estimate BatchNorm statistics on the members after pruning");
     command->add_option("-o,--out", *out, "output directory")->required();
-    command->callback([inputs, out, sparsities, &exit_code] {
+    command->callback([inputs, out, sparsities, options, &exit_code] {
       const analysis::ModelContext context = open_context(*inputs);
       const fs::path dir = *out;
       const weights::Scores tfo = analysis::model_scores(context, weights::ScoreMethod::Tfo, dir / "scores");
-      const Table table = analysis::pruning_sweep(context, tfo, parse_list(*sparsities, "--sparsities"));
+      options->scope = context.config.get_string("cwrf.scope");
+      const Table table = analysis::pruning_sweep(context, tfo, parse_list(*sparsities, "--sparsities"), *options);
       analysis::plot_pruning(table, dir);
       write_and_print(table, dir / "pruning", "one-shot TFO pruning");
       exit_code = 0;
@@ -191,7 +212,7 @@ void register_analyze(CLI::App& app, int& exit_code) {
     auto* command = analyze->add_subcommand("lottery", "M1 / M2 / M3: pruned by TFO, rewound and retrained vs not (Fig. 4)");
     auto inputs = std::make_shared<ModelInputs>();
     auto out = std::make_shared<std::string>();
-    auto sparsity = std::make_shared<double>(0.85);
+    auto sparsity = std::make_shared<double>(knob_default("lottery", "sparsity").get<double>());
     add_model_inputs(*command, *inputs);
     command->add_option("--sparsity", *sparsity, "fraction pruned (paper: 0.85)")->capture_default_str();
     command->add_option("-o,--out", *out, "output directory (retrained models go to <out>/models)")->required();
@@ -210,7 +231,7 @@ void register_analyze(CLI::App& app, int& exit_code) {
     auto* command = analyze->add_subcommand("ablation", "A1 remove / A2 rewind-only / A3 CWRF over r, and from scratch (Fig. 5, Table 2)");
     auto inputs = std::make_shared<ModelInputs>();
     auto out = std::make_shared<std::string>();
-    auto rates = std::make_shared<std::string>("0.001,0.01,0.03,0.05,0.1");
+    auto rates = std::make_shared<std::string>(list_text(knob_default("ablation", "rates")));
     add_model_inputs(*command, *inputs);
     command->add_option("--rates", *rates, "comma-separated fractions r")->capture_default_str();
     command->add_option("-o,--out", *out, "output directory (fine-tuned models go to <out>/models)")->required();

@@ -8,11 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <csignal>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
 
 namespace cwrf::experiment {
 namespace {
@@ -147,30 +142,8 @@ TEST_F(RunTest, ChoosesTheRatePerRunAndComparesThePairs) {
 
 TEST_F(RunTest, KilledAndResumedGivesTheSameReport) {
   const RunSummary reference = run(dir_ / "uninterrupted");
-  // Start the same experiment as a separate process and kill it once a few models exist.
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::execl(CWRF_BINARY, CWRF_BINARY, "run", (dir_ / "exp.toml").c_str(), "--out", (dir_ / "killed").c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  auto complete_models = [&] {
-    int n = 0;
-    std::error_code ec;
-    if (fs::exists(dir_ / "killed" / "models"))
-      for (const auto& entry : fs::directory_iterator(dir_ / "killed" / "models", ec))
-        n += job::is_complete_model_dir(entry.path());
-    return n;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (complete_models() < 3 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ::kill(-pid, SIGKILL);  // the whole process group, children included, without warning
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  const int before = complete_models();
+  // The same experiment as a separate process, killed -9 once a few models exist.
+  const int before = cwrf::testing::run_and_kill_after(dir_ / "exp.toml", dir_ / "killed", 3);
   EXPECT_GE(before, 3);
   EXPECT_LT(before, 12) << "the run finished before it could be killed";
   const RunSummary resumed = run(dir_ / "killed");

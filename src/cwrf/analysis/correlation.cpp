@@ -72,6 +72,24 @@ Table correlation_table(const weights::Scores& pve, const weights::Scores& tfo,
   return table;
 }
 
+std::map<std::string, std::vector<double>> pcc_replicates(const weights::Scores& pve, const weights::Scores& tfo,
+                                                          const std::map<std::string, WeightKind>& kinds,
+                                                          int64_t replicates, uint64_t seed) {
+  std::map<std::string, std::vector<double>> out;
+  uint64_t stream = 0;
+  for (const Group& g : groups_present(kinds)) {
+    const torch::Tensor a = gather_scores(pve, kinds, g.kinds), b = gather_scores(tfo, kinds, g.kinds);
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed + 7919 * stream++);
+    std::vector<double>& reps = out[g.name];
+    const int64_t n = a.numel();
+    for (int64_t r = 0; r < replicates && n >= 2; ++r) {
+      const torch::Tensor pick = torch::randint(n, {n}, gen, torch::kLong);
+      reps.push_back(pearson(a.index_select(0, pick), b.index_select(0, pick)));
+    }
+  }
+  return out;
+}
+
 void plot_score_scatter(const weights::Scores& pve, const weights::Scores& tfo,
                         const std::map<std::string, WeightKind>& kinds, const std::filesystem::path& dir,
                         int64_t max_points) {

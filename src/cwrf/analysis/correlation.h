@@ -26,6 +26,13 @@ torch::Tensor gather_scores(const weights::Scores& scores, const std::map<std::s
 Table correlation_table(const weights::Scores& pve, const weights::Scores& tfo,
                         const std::map<std::string, models::WeightKind>& kinds);
 
+// Pearson's r of each row group of correlation_table (same names) on `replicates` resamples of
+// the group's weights with replacement (seeded): a percentile interval over which weights the
+// model has, not over training randomness.
+std::map<std::string, std::vector<double>> pcc_replicates(const weights::Scores& pve, const weights::Scores& tfo,
+                                                          const std::map<std::string, models::WeightKind>& kinds,
+                                                          int64_t replicates, uint64_t seed);
+
 // One log-log scatter plot (TFO x, PVE y) per row group, subsampled to `max_points` per plot
 // with a fixed seed; writes the plotted points as <dir>/scatter-<group>.dat too.
 void plot_score_scatter(const weights::Scores& pve, const weights::Scores& tfo,

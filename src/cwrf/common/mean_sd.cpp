@@ -1,3 +1,4 @@
+#include <stdexcept>
 #include "cwrf/common/mean_sd.h"
 
 #include <algorithm>
@@ -23,6 +24,7 @@ MeanSd mean_sd(const std::vector<double>& values) {
 }
 
 double percentile(std::vector<double> v, double p) {
+  if (!(p >= 0.0 && p <= 1.0)) throw std::invalid_argument("percentile: p must be in [0, 1]");
   if (v.empty()) return std::nan("");
   std::sort(v.begin(), v.end());
   const double pos = p * static_cast<double>(v.size() - 1);

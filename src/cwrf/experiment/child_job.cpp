@@ -4,6 +4,7 @@
 #include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
+#include "cwrf/experiment/analyses.h"
 #include "cwrf/job/keys.h"
 #include "cwrf/job/model_dir.h"
 #include "cwrf/job/model_job.h"
@@ -73,6 +74,12 @@ Done run_attack(const nlohmann::json& spec, job::JobDataCache*) {
   return {job.out.string(), r.reused, r.results};
 }
 
+// An [[analysis]] over its models (analyses.h).
+Done run_analysis(const nlohmann::json& spec, job::JobDataCache*) {
+  const nlohmann::json result = run_analysis_job(spec);
+  return {spec.at("out").get<std::string>(), result.value("reused", false), result};
+}
+
 using Runner = std::function<Done(const nlohmann::json&, job::JobDataCache*)>;
 
 // The job kinds, one entry each.
@@ -81,6 +88,7 @@ const std::map<std::string, Runner>& kinds() {
       {"train", run_model},
       {"cwrf", run_model},
       {"attack", run_attack},
+      {"analysis", run_analysis},
   };
   return table;
 }

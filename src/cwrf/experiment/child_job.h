@@ -9,12 +9,14 @@
 //   cwrf    {"config": {...overrides...}, "parent": <model dir>, "out": <models root>}
 //   attack  {"settings": {...attack.* keys...}, "models": [<model dir>...], "out": <attack dir>,
 //            "device": "cpu"|"cuda", "extra": {...}}
+//   analysis {"analysis": kind, "name", "knobs", "derived", "roles", "models": [<model dir>...],
+//            "out": <analysis dir>, "key": <the job's identity hash>}   (analyses.h)
 //
 // The job reports on stdout, one JSON object per line:
 //   {"event":"log","text":...}
 //   {"event":"progress","epoch":e,"epochs":E,"batch":b,"batches":B,"loss":l}   (throttled)
 //   {"event":"epoch", ...EpochRecord...}
-//   {"event":"done","dir":...,"reused":bool,"result":{...}}   (metrics.json / results.json)
+//   {"event":"done","dir":...,"reused":bool,"result":{...}}   (metrics.json / results.json / result.json)
 // A single job that fails prints "cwrf: error: ..." on stderr and exits non-zero; a worker
 // reports {"event":"failed","error":...} for that job and waits for the next.
 #pragma once

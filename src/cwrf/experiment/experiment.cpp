@@ -3,6 +3,7 @@
 #include "cwrf/attack/runner.h"
 #include "cwrf/attack/settings.h"
 #include "cwrf/common/error.h"
+#include "cwrf/experiment/analyses.h"
 #include "cwrf/data/split.h"
 #include "cwrf/job/keys.h"
 
@@ -41,7 +42,9 @@ config::Schema build_experiment_schema() {
        "CWRF rows with several rates: the models per run that try every rate (the first ones)", {}, true,
        config::at_least(1)},
       {"experiment.rate_tolerance", Type::Float, 0.01,
-       "CWRF rows with several rates: the validation accuracy r may give up against the defense alone", {}, true,
+       "the accuracy CWRF may give up against the defense alone: when choosing among several rates (on the "
+       "validation split) and in the paper report's verdict (iv) (\"equal utility\", on the test set)",
+       {}, true,
        config::closed(0, 1)},
   });
   return s;
@@ -135,6 +138,75 @@ Row parse_row(const toml::table& table, size_t index, const Experiment& e, const
   return row;
 }
 
+// Deep merge: `over`'s keys replace `into`'s, tables merge key by key.
+void merge_tables(toml::table& into, const toml::table& over) {
+  for (const auto& [key, node] : over) {
+    auto* inner = into[key].as_table();
+    if (inner != nullptr && node.is_table()) merge_tables(*inner, *node.as_table());
+    else into.insert_or_assign(key, node);
+  }
+}
+
+// The keys of an analysis's derived models: the fine-tuning objective and the CWRF step.
+bool is_derived_key(const std::string& key) {
+  return key.rfind("cwrf.", 0) == 0 || key.rfind("defense.", 0) == 0 || key.rfind("dp.", 0) == 0;
+}
+
+// An [[analysis]] table: kind, name, the kind's knobs by their short names (sparsities = [...]),
+// and config keys: cwrf.* / defense.* / dp.* for the models it derives, any other for its model.
+AnalysisEntry parse_analysis(const toml::table& table, size_t index, const Experiment& e) {
+  std::string context = fmt::format("{} [[analysis]] #{}", e.source.string(), index + 1);
+  AnalysisEntry entry;
+  if (!table.contains("kind")) {
+    std::string known;
+    for (const AnalysisKind& k : analysis_kinds()) known += (known.empty() ? "" : ", ") + k.name;
+    throw Error(fmt::format("{}: every analysis needs a kind ({})", context, known));
+  }
+  entry.kind = string_value(*table.get("kind"), context + ": 'kind'");
+  try {
+    find_analysis(entry.kind);
+  } catch (const Error& err) {
+    throw Error(fmt::format("{}: {}", context, err.what()));
+  }
+  entry.name = table.contains("name") ? string_value(*table.get("name"), context + ": 'name'") : entry.kind;
+  context += " (" + entry.name + ")";
+  const config::Schema& knob_schema = analysis_schema(entry.kind);
+  config::Config knobs(knob_schema);
+  config::Json flat = config::Json::object();
+  for (const auto& [k, node] : table) {
+    const std::string key(k.str());
+    if (key == "kind" || key == "name") continue;
+    const std::string knob = entry.kind + "." + key;
+    if (knob_schema.find(knob) != nullptr) {
+      toml::table one;
+      one.insert(knob, node);
+      std::ostringstream text;
+      text << one;
+      knobs.merge_toml_string(text.str(), context);
+      continue;
+    }
+    toml::table one;
+    one.insert(key, node);
+    flatten(one, "", flat, context);
+  }
+  // Config keys: validated on a copy of the base config, with the shared [cwrf] keys beneath.
+  config::Config check = e.base;
+  for (const auto& [key, value] : flat.items()) {
+    if (check.schema().find(config::canonical_key(key)) == nullptr) {
+      std::string names;
+      for (const config::Option& o : knob_schema.options())
+        names += (names.empty() ? "" : ", ") + o.key.substr(entry.kind.size() + 1);
+      throw Error(fmt::format("{}: unknown key '{}' (the {} analysis's own keys: {}; or any key of `cwrf config keys`)",
+                              context, key, entry.kind, names.empty() ? "none" : names));
+    }
+    check.set(key, value, context);
+    const std::string canonical = config::canonical_key(key);
+    (is_derived_key(canonical) ? entry.derived_overrides : entry.model_overrides)[canonical] = check.get(canonical);
+  }
+  entry.knobs = knobs.to_json();
+  return entry;
+}
+
 // Enough shadow models for the attacks? Ask the attack stage itself, on a split of this K.
 void check_attack_feasible(const Experiment& e) {
   data::SplitOptions o;
@@ -199,6 +271,8 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   base.erase("experiment");
   base.erase("attack");
   base.erase("row");
+  base.erase("analysis");
+  base.erase("analyses");
   std::vector<double> shared_rates;
   if (auto* cwrf = base["cwrf"].as_table()) shared_rates = take_rate_list(*cwrf, where(path, "cwrf"));
   std::ostringstream text;
@@ -218,12 +292,13 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   if (e.base.origin("eval_every").empty()) e.base.set("eval_every", 0, "the experiment default (test set at the end only)");
 
   const auto* rows = table["row"].as_array();
-  if (rows == nullptr || rows->empty())
-    throw Error(fmt::format("{}: no [[row]] tables: an experiment needs at least one row (e.g. name = \"No Defense\", "
-                            "defense = \"ce\")",
+  const auto* analyses = table["analysis"].as_array();
+  if ((rows == nullptr || rows->empty()) && (analyses == nullptr || analyses->empty()))
+    throw Error(fmt::format("{}: no [[row]] or [[analysis]] tables: an experiment needs at least one (e.g. a row: name "
+                            "= \"No Defense\", defense = \"ce\"; an analysis: kind = \"correlation\")",
                             path.string()));
   std::set<std::string> names;
-  for (size_t i = 0; i < rows->size(); ++i) {
+  for (size_t i = 0; rows != nullptr && i < rows->size(); ++i) {
     const auto* row_table = (*rows)[i].as_table();
     if (row_table == nullptr) throw Error(fmt::format("{}: [[row]] #{} is not a table", path.string(), i + 1));
     Row row = parse_row(*row_table, i, e, shared_rates);
@@ -235,6 +310,24 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   for (const std::string& key : e.base.changed_keys("cwrf.")) {
     for (Row& row : e.rows)
       if (row.cwrf && !row.overrides.contains(key)) row.overrides[key] = e.base.get(key);
+  }
+  // An [analyses] table holds the keys every [[analysis]] shares (its model's size, say); an entry's
+  // own value wins, key by key.
+  const toml::table* shared_analysis_keys = table["analyses"].as_table();
+  if (table.contains("analyses") && shared_analysis_keys == nullptr)
+    throw Error(fmt::format("{}: [analyses] must be a table of keys every [[analysis]] shares", path.string()));
+  std::set<std::string> analysis_names;
+  for (size_t i = 0; analyses != nullptr && i < analyses->size(); ++i) {
+    const auto* analysis_table = (*analyses)[i].as_table();
+    if (analysis_table == nullptr) throw Error(fmt::format("{}: [[analysis]] #{} is not a table", path.string(), i + 1));
+    toml::table merged = shared_analysis_keys != nullptr ? *shared_analysis_keys : toml::table{};
+    merge_tables(merged, *analysis_table);
+    AnalysisEntry entry = parse_analysis(merged, i, e);
+    if (!analysis_names.insert(entry.name).second)
+      throw Error(fmt::format("{}: two analyses are named '{}' (give one a name = \"...\")", path.string(), entry.name));
+    for (const std::string& key : e.base.changed_keys("cwrf."))
+      if (!entry.derived_overrides.contains(key)) entry.derived_overrides[key] = e.base.get(key);
+    e.analyses.push_back(std::move(entry));
   }
   e.base.reset_prefix("cwrf.");
 
@@ -250,7 +343,7 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   require(e.attack.get_int("attack.targets") <= e.models(),
           fmt::format("{} must be at most experiment.models = {} (0 = every model), got {}",
                       e.attack.label("attack.targets"), e.models(), e.attack.get_int("attack.targets")));
-  check_attack_feasible(e);
+  if (!e.rows.empty()) check_attack_feasible(e);
   attack::resolved_queries(e.attack, e.base.get_string("model.name"));
   return e;
 }
@@ -285,6 +378,11 @@ nlohmann::json experiment_json(const Experiment& e) {
   out["attack"] = e.attack.to_json();
   out["queries"] = attack::resolved_queries(e.attack, e.base.get_string("model.name"));
   out["rows"] = rows;
+  nlohmann::json analyses = nlohmann::json::array();
+  for (const auto& a : e.analyses)
+    analyses.push_back({{"kind", a.kind}, {"name", a.name}, {"model", a.model_overrides}, {"derived", a.derived_overrides},
+                        {"knobs", a.knobs}});
+  out["analyses"] = analyses;
   return out;
 }
 

@@ -3,7 +3,10 @@
 // K models, runs, parallel jobs, output folder), the attacks ([attack]: the attack settings
 // table, attack/settings.h) and the rows of the final table ([[row]]: a name, a defense with
 // its hyper-parameters, optionally CWRF with its r, λ, T, E). Every row trains all K models with
-// the same pipeline, so the attack is adaptive.
+// the same pipeline, so the attack is adaptive. The paper's analyses are [[analysis]] tables
+// (kind = correlation | pruning | lottery | ablation | rewinding, its knobs, config keys of the
+// model it analyses); an [analyses] table holds the keys they all share. They become jobs of the
+// same graph (plan.h) and the paper report (paper_report.h).
 //
 //   epochs = 10
 //   [model]
@@ -16,6 +19,11 @@
 //   name = "RelaxLoss + CWRF"
 //   defense = { name = "relaxloss", alpha = 0.5 }
 //   cwrf = { rate = 0.05, epochs = 6 }
+//   [analyses]
+//   data = { train_size = 5000 }
+//   [[analysis]]
+//   kind = "pruning"
+//   sparsities = [0.0, 0.5, 0.8]
 //
 // Every key of every table is validated when the file is read, before any job starts.
 #pragma once
@@ -40,6 +48,18 @@ struct Row {
   std::vector<double> rates;
 };
 
+// An [[analysis]] of the experiment (analyses.h: correlation, pruning, lottery, ablation,
+// rewinding): its kind, its name (its folder under <out>/analyses), the config keys of its model
+// (model.*, data.*, ... on the base config: the base model k = 0 of run 0 when none) and of the
+// models it derives (defense.*, cwrf.*), and its own knobs (the kind's table, e.g. sparsities).
+struct AnalysisEntry {
+  std::string kind;
+  std::string name;
+  config::Json model_overrides = config::Json::object();
+  config::Json derived_overrides = config::Json::object();
+  config::Json knobs = config::Json::object();  // flat {"<kind>.<knob>": value}, validated
+};
+
 // The [experiment] keys (experiment.name, .models, .runs, .jobs, .threads, .out).
 const config::Schema& experiment_schema();
 
@@ -49,6 +69,7 @@ struct Experiment {
   config::Config base;           // every model's config before the row's overrides (job::schema())
   config::Config attack;         // over attack::attack_schema()
   std::vector<Row> rows;
+  std::vector<AnalysisEntry> analyses;
 
   Experiment();
   std::string name() const { return settings.get_string("experiment.name"); }

@@ -1,6 +1,8 @@
 #include "cwrf/experiment/plan.h"
 
 #include "cwrf/attack/settings.h"
+#include "cwrf/experiment/analyses.h"
+#include "cwrf/job/keys.h"
 
 #include <fmt/format.h>
 
@@ -58,15 +60,16 @@ Plan make_plan(const Experiment& e, const RateChoices& chosen) {
   const double queries = static_cast<double>(attack::resolved_queries(e.attack, e.base.get_string("model.name")).size());
   const double attack_cost = static_cast<double>(K) * queries * (K > 1 ? static_cast<double>(K) / (K / 2) : 1.0) / 3.0;
 
+  auto run_config = [&](int64_t run, int64_t k) {
+    config::Config c = e.base;
+    c.set("split.models", K);
+    c.set("split.model", k);
+    c.set("split.seed", split_seed + run);
+    c.set("seed", seed + 1000 * run + k);
+    return c;
+  };
   for (int64_t run = 0; run < e.runs(); ++run) {
-    auto base_config = [&](int64_t k) {
-      config::Config c = e.base;
-      c.set("split.models", K);
-      c.set("split.model", k);
-      c.set("split.seed", split_seed + run);
-      c.set("seed", seed + 1000 * run + k);
-      return c;
-    };
+    auto base_config = [&](int64_t k) { return run_config(run, k); };
     std::vector<int> base(K, -1);
     auto base_job = [&](int64_t k) {
       if (base[k] < 0) {
@@ -130,6 +133,72 @@ Plan make_plan(const Experiment& e, const RateChoices& chosen) {
       attack.run = run;
       plan.attacks[{r, run}] = builder.add(std::move(attack));
     }
+  }
+
+  // The analyses: each on model k = 0 of run 0 with the entry's model keys (the base model
+  // itself when it has none, so Table 3's rows and the analyses share it), the models the kind
+  // derives from it, and the analysis job over them.
+  for (const AnalysisEntry& entry : e.analyses) {
+    const AnalysisKind& kind = find_analysis(entry.kind);
+    config::Config analysed_config = run_config(0, 0);
+    for (const auto& [key, value] : entry.model_overrides.items()) analysed_config.set(key, value);
+    PlannedJob m;
+    m.kind = "train";
+    m.config = analysed_config.to_json();
+    m.cost = static_cast<double>(analysed_config.get_int("epochs"));
+    m.label = entry.model_overrides.empty() ? "base · run 0 · model 0" : fmt::format("{} · analysed model", entry.name);
+    m.model = 0;
+    const int analysed = builder.add(std::move(m));
+    nlohmann::json roles = nlohmann::json::array();
+    std::vector<int> inputs = {analysed};
+    auto add_input = [&](PlannedJob job, const nlohmann::json& role) {
+      std::string what;
+      for (const auto& [key, value] : role.items())
+        what += fmt::format("{}{} {}", what.empty() ? "" : ", ", key, value.is_string() ? value.get<std::string>() : value.dump());
+      job.label = fmt::format("{} · {}", entry.name, what);
+      const int index = builder.add(std::move(job));
+      roles.push_back(role);
+      return index;
+    };
+    config::Config knobs(analysis_schema(entry.kind));
+    knobs.merge_json(entry.knobs, "the analysis");
+    AnalysisPlanning planning{e, entry, knobs, {}, {}, analysed_config.get_int("epochs")};
+    planning.derive = [&](const nlohmann::json& overrides, const nlohmann::json& role) {
+      PlannedJob job;
+      job.kind = "cwrf";
+      job.config = entry.derived_overrides;
+      for (const auto& [key, value] : overrides.items()) job.config[key] = value;
+      config::Config c = analysed_config;
+      c.merge_json(job.config, "the analysis");
+      job.cost = static_cast<double>(c.get_int("cwrf.epochs"));
+      job.inputs = {analysed};
+      job.rate = c.get_float("cwrf.rate");
+      return add_input(std::move(job), role);
+    };
+    planning.train = [&](const nlohmann::json& overrides, const nlohmann::json& role) {
+      config::Config c = analysed_config;
+      for (const auto& [key, value] : entry.derived_overrides.items())
+        if (key.rfind("cwrf.", 0) != 0) c.set(key, value);
+      c.merge_json(overrides, "the analysis");
+      PlannedJob job;
+      job.kind = "train";
+      job.config = c.to_json();
+      job.cost = static_cast<double>(c.get_int("epochs"));
+      return add_input(std::move(job), role);
+    };
+    for (int derived : kind.plan(planning)) inputs.push_back(derived);
+    PlannedJob job;
+    job.kind = "analysis";
+    job.config = {{"analysis", entry.kind},
+                  {"name", entry.name},
+                  {"knobs", knobs.to_json()},
+                  {"derived", entry.derived_overrides},
+                  {"roles", roles}};
+    job.inputs = inputs;
+    job.cost = kind.cost * static_cast<double>(analysed_config.get_int("epochs"));
+    job.label = fmt::format("analysis · {}", entry.name);
+    job.out = entry.name;
+    plan.analyses[entry.name] = builder.add(std::move(job));
   }
   return plan;
 }

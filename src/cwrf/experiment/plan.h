@@ -5,7 +5,8 @@
 //
 // Job kinds (child_job.h runs them): "train" (a model from scratch), "cwrf" (a model derived
 // from its parent by the CWRF step), "attack" (one row and run: the K models' signals and every
-// selected attack).
+// selected attack), "analysis" (an [[analysis]] of analyses.h: the analysed model first, then
+// the models its kind derives from it).
 //
 // Seeds: run r uses split.seed = base split.seed + r (a fresh membership split per run) and
 // model k of run r uses seed = base seed + 1000·r + k, the same for every row, so rows differ
@@ -30,13 +31,15 @@
 namespace cwrf::experiment {
 
 struct PlannedJob {
-  std::string kind;          // "train" | "cwrf" | "attack"
-  nlohmann::json config;     // train: the full flat config; cwrf: overrides of the parent's; attack: the settings
+  std::string kind;          // "train" | "cwrf" | "attack" | "analysis"
+  // train: the full flat config; cwrf: overrides of the parent's; attack: the settings;
+  // analysis: {"analysis": kind, "name", "knobs", "derived": the derived models' keys, "roles": per derived input}
+  nlohmann::json config;
   std::vector<int> inputs;   // jobs whose outputs it takes: cwrf [parent]; attack the K models in order
   double cost = 0.0;         // work in training-epoch equivalents (progress estimates)
   std::string label;         // e.g. "RelaxLoss · run 1 · model 3"
   std::string identity;      // canonical text: equal identity = the same job
-  std::string out;           // attack: its folder name under <out>/attacks
+  std::string out;           // attack: its folder name under <out>/attacks; analysis: under <out>/analyses
   // Where it belongs (report and rate selection): row index (-1: a base model), run, model k,
   // and for CWRF candidates the rate.
   int row = -1;
@@ -53,6 +56,7 @@ struct Plan {
   std::vector<PlannedJob> jobs;  // inputs before the jobs that take them
   // Attack job index per (row, run); absent while the row's rate is undecided.
   std::map<std::pair<size_t, int64_t>, int> attacks;
+  std::map<std::string, int> analyses;  // analysis job index by the entry's name
   double total_cost() const;
 };
 

@@ -2,8 +2,10 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
+#include "cwrf/common/hash.h"
 #include "cwrf/common/progress.h"
 #include "cwrf/common/threads.h"
+#include "cwrf/experiment/paper_report.h"
 #include "cwrf/experiment/report.h"
 #include "cwrf/experiment/selection.h"
 #include "cwrf/job/job_data.h"
@@ -53,6 +55,16 @@ nlohmann::json job_spec(const Experiment& e, const Plan& plan, int j, const std:
             {"device", e.base.get_string("device")},
             {"extra", {{"row", e.rows.at(job.row).name}, {"run", job.run}}}};
   }
+  if (job.kind == "analysis") {
+    nlohmann::json spec = job.config;
+    nlohmann::json models = nlohmann::json::array();
+    for (int input : job.inputs) models.push_back(results.at(input).dir.string());
+    spec["kind"] = "analysis";
+    spec["models"] = models;
+    spec["out"] = (e.out() / "analyses" / job.out).string();
+    spec["key"] = Hasher().update(job.identity).digest();
+    return spec;
+  }
   throw Error("job_spec: unknown job kind '" + job.kind + "'");
 }
 
@@ -88,10 +100,10 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
       if (const auto it = finished.find(plan.jobs[j].identity); it != finished.end()) results[j] = it->second;
     if (first) {
       int64_t models = 0;
-      for (const auto& job : plan.jobs) models += job.kind != "attack";
-      log(fmt::format("experiment '{}': {} rows x {} runs x {} models -> {} model jobs, {} attack jobs{}; {} parallel "
-                      "jobs x {} threads",
-                      e.name(), e.rows.size(), e.runs(), e.models(), models, plan.attacks.size(),
+      for (const auto& job : plan.jobs) models += job.kind == "train" || job.kind == "cwrf";
+      log(fmt::format("experiment '{}': {} rows x {} runs x {} models, {} analyses -> {} model jobs, {} attack jobs{}; "
+                      "{} parallel jobs x {} threads",
+                      e.name(), e.rows.size(), e.runs(), e.models(), e.analyses.size(), models, plan.attacks.size(),
                       chosen.size() < provisional_choices(e, chosen).size() ? " (before choosing r)" : "", parallel,
                       options.threads_per_job));
     }
@@ -127,13 +139,17 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
       running.erase(j);
       partial.erase(j);
       done_cost += plan.jobs[j].cost;
-      const bool attack = plan.jobs[j].kind == "attack";
+      const std::string& kind = plan.jobs[j].kind;
+      const bool model = kind == "train" || kind == "cwrf";
       if (r.reused) {
         reused_cost += plan.jobs[j].cost;
-        if (!attack) ++summary.reused;
-      } else if (attack) {
+        if (model) ++summary.reused;
+      } else if (kind == "attack") {
         ++summary.attacked;
         log(fmt::format("attacked: {} ({})", plan.jobs[j].label, format_duration(r.seconds)));
+      } else if (kind == "analysis") {
+        ++summary.analysed;
+        log(fmt::format("analysed: {} ({})", plan.jobs[j].label, format_duration(r.seconds)));
       } else {
         ++summary.trained;
         log(fmt::format("done: {} -> test acc {:.4f} ({})", plan.jobs[j].label, r.result.value("test_acc", std::nan("")),
@@ -181,8 +197,15 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
     rr.attack_dir = results[attack].dir;
     rows.push_back(std::move(rr));
   }
+  std::vector<AnalysisOutcome> analyses;
+  for (const AnalysisEntry& entry : e.analyses) {
+    const int j = plan.analyses.at(entry.name);
+    analyses.push_back({entry, results[j].result, results[j].dir});
+  }
   summary.report_dir = e.out() / "report";
-  summary.markdown = write_report(e, rows, selections, summary.report_dir);
+  std::filesystem::create_directories(summary.report_dir);
+  if (!e.rows.empty()) summary.markdown = write_report(e, rows, selections, summary.report_dir);
+  if (!analyses.empty()) summary.markdown += "\n" + write_paper_report(e, rows, analyses, summary.report_dir);
   summary.seconds = seconds_since(started);
   // Where the jobs' time went: their own phases, summed (the runner's overhead per job: start-up,
   // data, writing, as against training).
@@ -200,6 +223,7 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
                                    {"models_trained", summary.trained},
                                    {"models_reused", summary.reused},
                                    {"attacks_run", summary.attacked},
+                                   {"analyses_run", summary.analysed},
                                    {"parallel_jobs", parallel},
                                    {"threads_per_job", options.threads_per_job},
                                    {"job_seconds", job_seconds},

@@ -7,8 +7,10 @@
 //   models/    model directories (content-addressed, shared between rows)
 //   attacks/   one directory per row and run: signals cache, results.json (with the job's key),
 //              scores, ROC curves
+//   analyses/  one directory per [[analysis]]: its tables, plots and result.json (with the job's key)
 //   report/    report.md, results.csv/json, pairs.csv/json, selection.json, roc-*.png,
-//              privacy-utility.png, experiment.json, timing.json
+//              privacy-utility.png, experiment.json, timing.json; with analyses also paper.md,
+//              paper.html (self-contained, figures inline) and verdicts.json (paper_report.h)
 //   jobs/      the job specs given to the worker processes
 #pragma once
 
@@ -35,6 +37,7 @@ struct RunSummary {
   int64_t trained = 0;       // model jobs that ran now (not found finished)
   int64_t reused = 0;        // model jobs found finished
   int64_t attacked = 0;      // attack jobs that ran now
+  int64_t analysed = 0;      // analysis jobs that ran now
   double seconds = 0.0;
 };
 

@@ -183,7 +183,8 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
     const weights::Scores scores = model_scores(*parent, config, sets, out_root / "scores");
     score_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const std::string mode = config.get_string("cwrf.mode");
-    masks = weights::cwrf_masks(mode, scores, config.get_float("cwrf.rate"));  // Eq. 5
+    masks = weights::cwrf_masks(mode, scores, config.get_float("cwrf.rate"),  // Eq. 5
+                                weights::scope_tensors(config.get_string("cwrf.scope"), *model));
     weights::apply_mode(mode, *model, theta_vn, *masks);                     // Eq. 6 (or the ablation's)
     rewound_test = train::evaluate(*model, sets.test, options.eval_batch_size, options.channels_last);
     rewound_train = train::evaluate(*model, sets.members, options.eval_batch_size, options.channels_last);

@@ -12,6 +12,10 @@ std::vector<config::Option> cwrf_keys() {
        "cwrf (A3: rewind top-r, fine-tune the rest), remove (A1: zero top-r, fine-tune the rest), "
        "rewind-only (A2: rewind top-r, fine-tune only them), lottery (M2: zero the lowest r, rewind and retrain the rest)",
        {"cwrf", "remove", "rewind-only", "lottery"}},
+      {"cwrf.scope", Type::String, "all",
+       "the tensors selection may pick: all (every trainable one, the paper's CWRF) or weights (conv / linear / attention "
+       "/ MLP / embedding weights: no normalisation parameters, no biases; r is then a fraction of those)",
+       {"all", "weights"}},
       {"cwrf.score", Type::String, "pve", "weight scores: pve (privacy vulnerability, Eq. 3-4) or tfo (learnability, Eq. 2)", {"pve", "tfo"}},
       {"cwrf.rate", Type::Float, 0.05, "r, the fraction of weights selected (paper: grid search in [0.01, 0.10])", {}, true, config::closed(0, 1)},
       {"cwrf.iterations", Type::Int, 30, "T, scoring iterations (paper: 30)", {}, true, config::at_least(1)},

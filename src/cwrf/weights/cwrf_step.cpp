@@ -2,6 +2,7 @@
 
 #include "cwrf/common/error.h"
 #include "cwrf/models/model_state.h"
+#include "cwrf/models/weight_kinds.h"
 #include "cwrf/weights/mask_ops.h"
 
 #include <fmt/format.h>
@@ -10,16 +11,18 @@ namespace cwrf::weights {
 
 namespace fs = std::filesystem;
 
-CwrfMasks cwrf_masks(const std::string& mode, const Scores& scores, double rate) {
+CwrfMasks cwrf_masks(const std::string& mode, const Scores& all_scores, double rate,
+                     const std::set<std::string>& eligible) {
+  const Scores scores = eligible.empty() ? all_scores : restrict_to(all_scores, eligible);
   CwrfMasks m;
   if (mode == "lottery") {
-    m.selected = bottom_fraction(scores, rate);  // pruned
+    m.selected = extend_mask(bottom_fraction(scores, rate), all_scores);  // pruned
     m.trainable = complement(m.selected);
   } else if (mode == "cwrf" || mode == "remove") {
-    m.selected = top_fraction(scores, rate);
+    m.selected = extend_mask(top_fraction(scores, rate), all_scores);
     m.trainable = complement(m.selected);  // Alg. 1 line 20: the update is multiplied by B_f
   } else if (mode == "rewind-only") {
-    m.selected = top_fraction(scores, rate);
+    m.selected = extend_mask(top_fraction(scores, rate), all_scores);
     m.trainable = m.selected;
   } else {
     throw Error(fmt::format("config key 'cwrf.mode' has unknown value '{}'", mode));
@@ -40,6 +43,15 @@ void apply_mode(const std::string& mode, models::Classifier& model, const Tensor
   } else {
     throw Error(fmt::format("config key 'cwrf.mode' has unknown value '{}'", mode));
   }
+}
+
+std::set<std::string> scope_tensors(const std::string& scope, const models::Classifier& model) {
+  if (scope == "all") return {};
+  if (scope != "weights") throw Error(fmt::format("config key 'cwrf.scope' has unknown value '{}'", scope));
+  std::set<std::string> out;
+  for (const auto& [name, kind] : models::classify_weights(model))
+    if (kind != models::WeightKind::Norm && kind != models::WeightKind::Bias) out.insert(name);
+  return out;
 }
 
 std::string score_options_key(const ScoreOptions& o) {

@@ -11,6 +11,7 @@
 #include "cwrf/weights/scores.h"
 
 #include <filesystem>
+#include <set>
 #include <string>
 
 namespace cwrf::weights {
@@ -20,7 +21,15 @@ struct CwrfMasks {
   models::WeightMask selected;   // the top-r (or, for lottery, bottom-r) weights
   models::WeightMask trainable;  // what fine-tuning may move
 };
-CwrfMasks cwrf_masks(const std::string& mode, const Scores& scores, double rate);
+// `eligible`: the tensors selection may pick (cwrf.scope); empty = all of them. r is a fraction
+// of the eligible weights; the others are never selected (and, for lottery, never pruned).
+CwrfMasks cwrf_masks(const std::string& mode, const Scores& scores, double rate,
+                     const std::set<std::string>& eligible = {});
+
+// The tensors a scope makes eligible: "all" (every trainable tensor, the paper's CWRF: empty set),
+// "weights" (convolution, linear, attention, MLP and embedding weights: no normalisation
+// parameters, no biases). Error for another scope.
+std::set<std::string> scope_tensors(const std::string& scope, const models::Classifier& model);
 
 // Applies the mode to a model holding θ_up: A3/A2 rewind the selected weights to θ_vn, A1
 // zeroes them, lottery zeroes them and rewinds everything else (parameters and buffers).

@@ -45,6 +45,23 @@ WeightMask select(const Scores& scores, double fraction, bool highest) {
 WeightMask top_fraction(const Scores& scores, double fraction) { return select(scores, fraction, true); }
 WeightMask bottom_fraction(const Scores& scores, double fraction) { return select(scores, fraction, false); }
 
+Scores restrict_to(const Scores& scores, const std::set<std::string>& eligible) {
+  Scores out;
+  for (const auto& [name, s] : scores)
+    if (eligible.count(name)) out[name] = s;
+  require(!out.empty(), "no scored tensor is eligible for selection");
+  return out;
+}
+
+WeightMask extend_mask(const WeightMask& partial, const Scores& scores) {
+  WeightMask out;
+  for (const auto& [name, s] : scores) {
+    const auto it = partial.find(name);
+    out[name] = it != partial.end() ? it->second : torch::zeros(s.sizes(), torch::kBool);
+  }
+  return out;
+}
+
 WeightMask complement(const WeightMask& mask) {
   WeightMask out;
   for (const auto& [name, m] : mask) out[name] = m.logical_not();

@@ -9,6 +9,8 @@
 #include <torch/nn/module.h>
 
 #include <cstdint>
+#include <set>
+#include <string>
 
 namespace cwrf::weights {
 
@@ -25,6 +27,11 @@ int64_t selected_count(double fraction, int64_t total);
 WeightMask top_fraction(const Scores& scores, double fraction);
 // The selected_count(r, N) lowest scores (for pruning the least important weights).
 WeightMask bottom_fraction(const Scores& scores, double fraction);
+
+// The scores of the tensors in `eligible` only (ranking then runs over them alone).
+Scores restrict_to(const Scores& scores, const std::set<std::string>& eligible);
+// A mask over the tensors of `scores`: `partial`'s entries, all-false for the tensors it lacks.
+WeightMask extend_mask(const WeightMask& partial, const Scores& scores);
 
 WeightMask complement(const WeightMask& mask);  // B_f = 1 − B_r
 int64_t count_true(const WeightMask& mask);
