@@ -19,9 +19,12 @@
 // `offline_scale_factor`, default 0.33). T = 2 is LeakPro's default temperature.
 //
 // The score is RMIA's log ratio: with the same T (RMIA's signal without margin), online BASE is
-// log(s(x)/P(x)) of rmia.h, and RMIA's final score is a monotone function of it (the fraction of the
-// population with a smaller ratio, for γ = 1): the two attacks rank the target's examples alike
-// (tests/attack/base_test.cpp; the paper's "equivalent under a specific hyperparameter setting").
+// log(s(x)/P(x)) of rmia.h, and RMIA's final score at γ = 1 is a non-decreasing function of it
+// (the fraction of the population with a smaller ratio), so every RMIA threshold is a BASE
+// threshold and the two rank the target's examples alike up to RMIA's ties
+// (tests/attack/base_test.cpp). The abstract states that "BASE and RMIA are equivalent under a
+// specific hyperparameter setting"; the paper's body (its equations and exact statement) was not
+// available to this implementation, which follows the Sablayrolles derivation and LeakPro's code.
 #pragma once
 
 #include "cwrf/attack/arrays.h"

@@ -16,6 +16,12 @@
 // Scores, averaged over queries (higher = member), as LiRA's (lira.h):
 //   online   log p_IN(φ) − log p_OUT(φ);   offline   −log Pr_OUT[Φ ≥ φ] (the one-sided test).
 //
+// Sources. The abstract fixes the model (conjugate normal-inverse-gamma priors, a Student-t or a
+// stabilised-variance Gaussian predictive, no hyper-parameter tuning); the paper's body, with its
+// equations, defaults and BASE1–4 hierarchy, was not available to this implementation. The
+// conjugate algebra is Murphy's; the choice of the stabilised variance (β_n/α_n) and the
+// empirical-Bayes fit below are this implementation's, made so that the limits are LiRA's.
+//
 // Hyper-parameters. The prior is written with two strengths and a scale: κ0 (pseudo-observations
 // of the mean), ν0 = 2α0 (pseudo-observations of the variance) and σ0² = β0/α0. μ0 is the mean
 // of the group's shadow means over all examples (per query); with the default κ0 = 0 it plays no
