@@ -23,7 +23,7 @@ constexpr double kMinStrength = 0.1, kMaxStrength = 1e6;
 // lgamma(x + ½) − lgamma(x), without the cancellation of two large lgamma values (at x = 1e4 each
 // carries ~1e-11 of rounding): from x = 50 the asymptotic series
 //   ½ log x + Σ_{n≥2} (−1)^n (B_n(½) − B_n)/(n(n − 1) x^{n−1}) = ½ log x − 1/(8x) + 1/(192x³) − 1/(640x⁵) + 17/(14336x⁷),
-// B_n the Bernoulli numbers and B_n(½) = (2^{1−n} − 1) B_n (DLMF 5.11.8, 24.4.27); the next term is < 1e-18.
+// B_n the Bernoulli numbers and B_n(½) = (2^{1−n} − 1) B_n (the Stirling series, DLMF §5.11 and §24.4); the next term is < 1e-18.
 double log_gamma_ratio_half(double x) {
   if (x < 50.0) return std::lgamma(x + 0.5) - std::lgamma(x);
   const double r = 1.0 / (x * x);

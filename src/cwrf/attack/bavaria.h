@@ -6,7 +6,7 @@
 //
 // Per example, query and group g ∈ {IN, OUT}, the k shadow values φ_1..φ_k (mean φ̄, S = Σ(φ − φ̄)²)
 // update the prior NIG(μ0, κ0, α0, β0) — σ² ~ InvGamma(α0, β0), μ | σ² ~ N(μ0, σ²/κ0) — to
-// (Murphy 2007, "Conjugate Bayesian analysis of the Gaussian distribution", §6):
+// (Murphy 2007, "Conjugate Bayesian analysis of the Gaussian distribution", the NIG prior):
 //   κ_n = κ0 + k,  μ_n = (κ0 μ0 + k φ̄)/κ_n,  α_n = α0 + k/2,  β_n = β0 + S/2 + κ0 k (φ̄ − μ0)² / (2 κ_n).
 // The predictive of the target's φ is then
 //   BaVarIA-t  Student-t with 2α_n degrees of freedom, location μ_n, scale² β_n (κ_n + 1)/(α_n κ_n)

@@ -1,6 +1,6 @@
 // Empirical lower bounds on the DP ε of a training run from one target's membership scores
 // (DP auditing: Jagielski, Ullman & Oprea 2020, "Auditing differentially private machine
-// learning", Sec. 3 and Alg. 2; Nasr et al. 2021, "Adversary instantiation", Sec. 3).
+// learning"; Nasr et al. 2021, "Adversary instantiation").
 //
 // An (ε, δ)-DP training algorithm bounds every membership test: TPR ≤ e^ε FPR + δ and, for
 // the complementary test, TNR ≤ e^ε FNR + δ. So each ROC threshold (predict "member" for
@@ -8,7 +8,7 @@
 //   ε ≥ max( log((TPR − δ)/FPR), log((TNR − δ)/FNR) ),
 // and the bound is the maximum over all thresholds of the target's ROC. With rates measured on
 // finitely many examples, the high-confidence version replaces TPR and TNR by one-sided
-// Clopper-Pearson lower bounds and FPR and FNR by upper bounds (Jagielski et al. Alg. 2:
+// Clopper-Pearson lower bounds and FPR and FNR by upper bounds (Jagielski et al.'s estimate:
 // ε_LB = max(log((1 − δ − FNR_hi)/FPR_hi), log((1 − δ − FPR_hi)/FNR_hi)), 1 − FNR_hi = TPR_lo).
 //
 // Confidence: the two bounds of one threshold hold together with probability ≥ `confidence`

@@ -16,7 +16,7 @@ constexpr double kTiny = 1e-300;  // Lentz's guard against a zero denominator
 
 double log_beta(double a, double b) { return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b); }
 
-// The continued fraction 1/(1 + d1/(1 + d2/(1 + ...))) of DLMF 8.17.22, with
+// The continued fraction 1/(1 + d1/(1 + d2/(1 + ...))) of DLMF §8.17(v), with
 //   d_{2m+1} = −(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)),  d_{2m} = m (b − m) x / ((a + 2m − 1)(a + 2m)),
 // so that I_x(a, b) = x^a (1 − x)^b / (a B(a, b)) · fraction. It converges fast for
 // x < (a + 1)/(a + b + 2); callers use the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) beyond.

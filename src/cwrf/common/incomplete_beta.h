@@ -1,7 +1,7 @@
 // The regularized incomplete beta function I_x(a, b) and its inverse in x, in float64: the
 // exact binomial confidence bounds of Clopper & Pearson (1934) are its quantiles, and the
 // Student-t distribution function is one of its values. Debian's libboost-math is not a
-// dependency of the project, so it is written here: the continued fraction of I_x (DLMF 8.17.22)
+// dependency of the project, so it is written here: the continued fraction of I_x (DLMF §8.17(v))
 // evaluated by the modified Lentz method (Thompson & Barnett 1986), and a bracketed Newton
 // iteration for the inverse, which never leaves [0, 1].
 #pragma once

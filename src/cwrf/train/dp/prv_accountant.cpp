@@ -1,4 +1,4 @@
-// The PRV accountant (see prv_accountant.h): the steps follow Gopi et al. 2021 Sec. 5 and the
+// The PRV accountant (see prv_accountant.h): the steps follow Gopi et al. 2021 and the
 // organisation of opacus accountants/analysis/prv/{domain,prvs,compose}.py.
 #include "cwrf/train/dp/prv_accountant.h"
 
@@ -203,7 +203,7 @@ PrvEpsilon prv_epsilon(double sigma, double q, int64_t steps, double delta, cons
     pmf[static_cast<size_t>(i)] = interval_mass(loss, a, b) / mass;
     discrete_mean += t * pmf[static_cast<size_t>(i)];
   }
-  // Shift the grid so the discrete mean is the continuous one (Gopi et al. Sec. 5.1; opacus discretize).
+  // Shift the grid so the discrete mean is the continuous one (opacus prvs.py discretize, after Gopi et al.).
   const double shift = truncated_first_moment(loss, t0, t_end) / mass - discrete_mean;
   require(std::abs(shift) < 0.5 * h, fmt::format("PRV accountant: the discretised mean is off by {} (more than half the "
                                                  "mesh {}) at sigma = {}, q = {}", shift, h, sigma, q));
@@ -214,7 +214,7 @@ PrvEpsilon prv_epsilon(double sigma, double q, int64_t steps, double delta, cons
   require(std::numeric_limits<long double>::epsilon() * static_cast<long double>(n) < delta - delta_error,
           fmt::format("PRV accountant: rounding over {} grid points would dominate delta = {}", n, delta));
 
-  // 4. The estimate and the certified bounds (Theorem 5.5).
+  // 4. The estimate and the bounds the error budgets certify.
   out.estimate = y.epsilon(delta);
   out.upper = y.epsilon(delta - delta_error) + options.eps_error;
   out.lower = std::max(0.0, y.epsilon(delta + delta_error) - options.eps_error);

@@ -8,15 +8,16 @@
 //   Y = log(1 − q + q e^{(2ω − 1)/(2σ²)}),  Pr[Y ≤ t] = q Φ((ω_t − 1)/σ) + (1 − q) Φ(ω_t/σ),
 //   ω_t = σ² log((e^t − 1 + q)/q) + ½.
 // T-fold composition is the sum of T independent copies, and δ(ε) = E[(1 − e^{ε − Y_T})_+].
-// The algorithm (Gopi et al. Sec. 5, Alg. 1):
+// The algorithm (Gopi et al.; opacus prv.py _get_dprv and get_epsilon):
 //   1. truncate Y to [−L, L], L from the RDP bound (Remark 5.6, opacus compute_safe_domain_size):
-//      L = max(ε_RDP(T steps, δ_err/4), ε_RDP(1 step, δ_err/(8T)), eps_error) + 3;
+//      L = max(ε_RDP(T steps, δ_err/4), ε_RDP(1 step, δ_err/(8T)), eps_error) + 3 (opacus' FIXME:
+//      this rule of the authors' code departs subtly from the remark; kept as both codes have it);
 //   2. discretise on a grid of mesh h = eps_error / √(T log(12/δ_err)/2) (the bins' probabilities,
-//      then the grid shifted so the discrete mean equals the continuous truncated mean: Sec. 5.1);
+//      then the grid shifted so the discrete mean equals the continuous truncated mean);
 //   3. compose by FFT: the pmf's transform to the T-th power, a circular convolution whose
 //      wrap-around the choice of L keeps inside the δ_err budget;
 //   4. ε(δ) from the composed pmf exactly (the hockey-stick divergence is piecewise exponential
-//      between grid points), and the certified interval (Theorem 5.5):
+//      between grid points), and the interval the error budgets certify:
 //        ε_lower = ε̂(δ + δ_err) − eps_error ≤ ε(δ) ≤ ε̂(δ − δ_err) + eps_error = ε_upper.
 // Opacus' get_epsilon returns ε_upper, with eps_error = 0.01 and δ_err = δ/1000 by default.
 #pragma once
