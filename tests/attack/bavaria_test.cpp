@@ -1,6 +1,8 @@
-// BaVarIA: the Student-t density and tail against hand computations; the conjugate update against
-// a re-derivation in another parametrisation; the limits of the prior strength against LiRA
-// (lira_scores); empirical Bayes on simulated hierarchies; separable and random signals; errors.
+// BaVarIA: the Student-t density and tail against hand computations; the scores against a direct
+// re-implementation of the author's formulas (rickardbrannvall/exponential-family-mia methods.py,
+// bavaria.h) and against a re-derivation in BDA3's parametrisation; the limits that are LiRA
+// (lira_scores; the BaVarIA paper's BASE4 ≡ LiRA online); the "fit" prior on simulated
+// hierarchies; separable and random signals; errors.
 #include "cwrf/attack/bavaria.h"
 #include "cwrf/attack/lira.h"
 #include "cwrf/attack/roc.h"
@@ -56,6 +58,14 @@ double pooled_variance(const SignalArray& phi, const ShadowSplit& s, bool online
   return ss / count;
 }
 
+// log of scipy.stats.t.pdf(x, nu, loc, scale) and norm.pdf, spelled out.
+double t_log_pdf(double x, double nu, double loc, double scale) {
+  const double z = (x - loc) / scale;
+  return std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2) - 0.5 * std::log(nu * M_PI) - std::log(scale) -
+         (nu + 1) / 2 * std::log1p(z * z / nu);
+}
+double n_log_pdf(double x, double loc, double var) { return -0.5 * std::log(2 * M_PI * var) - 0.5 * (x - loc) * (x - loc) / var; }
+
 TEST(StudentT, LogDensityByHand) {
   const double loc = 1.5, s = 2.0;
   for (double x : {-7.0, 0.0, 1.5, 2.5, 40.0}) {
@@ -93,16 +103,78 @@ TEST(StudentT, UpperTailByHand) {
   EXPECT_NEAR(student_t_log_sf(1e8, 0, 1, 3), std::log(6 / (M_PI * std::sqrt(3.0))) - 3 * std::log(1e8), 1e-9);
 }
 
+TEST(Bavaria, MatchesTheAuthorsFormulas) {
+  // methods.py, one example and query at a time: _nig_priors (μ0, var over all of a group's values,
+  // β0 = var (α0 − 1) or var), _nig_posterior, bavaria_n / bavaria_t, online and offline (the IN
+  // class is the prior: bavaria_t's prior predictive, bavaria_n's (μ0_in, β0_in/(α0 − 1) or β0_in)).
+  const MembershipMask m = lira_membership(9, 40, 11);  // 3 IN and 4 OUT shadows after equalising
+  const SignalArray phi = heterogeneous_signal(m, 2, 1.0, 12);
+  const ShadowSplit split = split_shadows(m, 0);
+  ASSERT_NE(split.in_count, split.out_count);
+  for (bool student : {true, false})
+    for (bool online : {true, false}) {
+      BavariaOptions o;
+      o.student_t = student;
+      o.online = online;
+      const double kappa0 = 1.0, alpha0 = student ? 2.0 : 1.0;
+      const auto scores = bavaria_scores(phi, split, o);
+      for (int64_t n = 0; n < m.examples; ++n) {
+        double total = 0;
+        for (int64_t q = 0; q < 2; ++q) {
+          double mu0[2], beta0[2];
+          for (int g = 0; g < 2; ++g) {  // 0: IN, 1: OUT
+            double sum = 0, sq = 0, count = 0;
+            for (int64_t e = 0; e < m.examples; ++e) {
+              const int64_t k = g == 0 ? split.in_count : split.out_count;
+              for (int64_t j = 0; j < k; ++j) {
+                const double v = phi(g == 0 ? split.in_row(e)[j] : split.out_row(e)[j], e, q);
+                sum += v, sq += v * v, count += 1;
+              }
+            }
+            mu0[g] = sum / count;
+            const double var = sq / count - mu0[g] * mu0[g];
+            beta0[g] = alpha0 > 1 ? var * (alpha0 - 1) : var;
+          }
+          double log_p[2];
+          for (int g = 0; g < 2; ++g) {
+            const int64_t k = (g == 0 && !online) ? 0 : (g == 0 ? split.in_count : split.out_count);
+            double xbar = mu0[g], ss = 0;
+            if (k > 0) {
+              xbar = 0;
+              for (int64_t j = 0; j < k; ++j) xbar += phi(g == 0 ? split.in_row(n)[j] : split.out_row(n)[j], n, q) / k;
+              for (int64_t j = 0; j < k; ++j) {
+                const double d = phi(g == 0 ? split.in_row(n)[j] : split.out_row(n)[j], n, q) - xbar;
+                ss += d * d;
+              }
+            }
+            const double kappa_n = kappa0 + k, alpha_n = alpha0 + k / 2.0;
+            const double beta_n = beta0[g] + 0.5 * ss + 0.5 * kappa0 * k * (xbar - mu0[g]) * (xbar - mu0[g]) / kappa_n;
+            const double x = phi(0, n, q);
+            if (student) {
+              const double mu_n = (kappa0 * mu0[g] + k * xbar) / kappa_n;
+              log_p[g] = t_log_pdf(x, 2 * alpha_n, mu_n, std::sqrt(beta_n * (kappa_n + 1) / (alpha_n * kappa_n)));
+            } else {
+              log_p[g] = n_log_pdf(x, xbar, alpha_n > 1 ? beta_n / (alpha_n - 1) : beta_n);
+            }
+          }
+          total += log_p[0] - log_p[1];
+        }
+        EXPECT_NEAR(scores[n], total / 2, 1e-10) << bavaria_variant(o) << " " << n;
+      }
+    }
+}
+
 TEST(Bavaria, ConjugateUpdateMatchesTheScaledInverseChiSquareForm) {
   // Gelman et al., BDA3 §3.3: ν_n = ν0 + k, κ_n = κ0 + k, μ_n = (κ0 μ0 + k x̄)/κ_n,
-  // ν_n σ_n² = ν0 σ0² + S + κ0 k (x̄ − μ0)²/κ_n; predictive t_{ν_n}(μ_n, σ_n² (1 + 1/κ_n)).
+  // ν_n σ_n² = ν0 σ0² + S + κ0 k (x̄ − μ0)²/κ_n; predictive t_{ν_n}(μ_n, σ_n² (1 + 1/κ_n)); the
+  // posterior mean of σ² is ν_n σ_n²/(ν_n − 2). NIG: α0 = ν0/2, β0 = ν0 σ0²/2.
   const MembershipMask m = lira_membership(9, 25, 21);
   const SignalArray phi = heterogeneous_signal(m, 2, 1.0, 22);
   const ShadowSplit split = split_shadows(m, 0);
   BavariaOptions o;
-  o.mean_strength = 2.0;
-  o.variance_strength = 3.0;
-  o.prior_variance = 0.7;
+  o.kappa0 = 2.0;
+  o.alpha0 = 1.5;         // ν0 = 3
+  o.beta0 = 1.5 * 0.7;    // σ0² = 0.7
   const BavariaPrior prior = bavaria_prior(phi, split, o);
   for (bool student : {true, false}) {
     o.student_t = student;
@@ -122,14 +194,8 @@ TEST(Bavaria, ConjugateUpdateMatchesTheScaledInverseChiSquareForm) {
           const double nu_n = 3.0 + k, kappa_n = 2.0 + k, mu_n = (2.0 * mu0 + k * mean) / kappa_n;
           const double s2_n = (3.0 * 0.7 + ss + 2.0 * k * (mean - mu0) * (mean - mu0) / kappa_n) / nu_n;
           const double x = phi(0, n, q);
-          if (student) {
-            const double s = std::sqrt(s2_n * (1 + 1 / kappa_n)), z = (x - mu_n) / s;
-            log_p[g] = std::lgamma((nu_n + 1) / 2) - std::lgamma(nu_n / 2) - 0.5 * std::log(nu_n * M_PI) - std::log(s) -
-                       (nu_n + 1) / 2 * std::log1p(z * z / nu_n);
-          } else {  // NIG α_n = ν_n/2, β_n = ν_n σ_n²/2: the stabilised variance β_n/α_n is σ_n²
-            const double z = (x - mu_n) / std::sqrt(s2_n);
-            log_p[g] = -0.5 * std::log(2 * M_PI * s2_n) - 0.5 * z * z;
-          }
+          log_p[g] = student ? t_log_pdf(x, nu_n, mu_n, std::sqrt(s2_n * (1 + 1 / kappa_n)))
+                             : n_log_pdf(x, mean, nu_n * s2_n / (nu_n - 2));
         }
         total += log_p[0] - log_p[1];
       }
@@ -138,57 +204,55 @@ TEST(Bavaria, ConjugateUpdateMatchesTheScaledInverseChiSquareForm) {
   }
 }
 
-TEST(Bavaria, PriorStrengthLimitsAreLira) {
+TEST(Bavaria, PriorLimitsAreLira) {
   // K = 6: two IN and two OUT shadows per example, so LiRA's medians are the means BaVarIA uses.
   const MembershipMask m = lira_membership(6, 80, 31);
   const SignalArray phi = heterogeneous_signal(m, 2, 1.0, 32);
   const ShadowSplit split = split_shadows(m, 0);
   ASSERT_EQ(split.in_count, 2);
   ASSERT_EQ(split.out_count, 2);
+  BavariaOptions o;
+  o.student_t = false;
+  // κ0 → 0, α0 = 1, β0 → 0: the variance β_n/(α_n − 1) is S/k, LiRA's per-example variance (ddof 0):
+  // the BaVarIA paper's BASE4, "equivalent to LiRA online".
+  o.kappa0 = 1e-20;
+  o.alpha0 = 1.0;
+  o.beta0 = 1e-300;
+  const auto weak = bavaria_scores(phi, split, o);
+  const auto lira = lira_scores(phi, split, {true, false});
   double worst_weak = 0, worst_strong = 0, worst_t = 0;
-  for (bool online : {true, false}) {
-    BavariaOptions o;
-    o.online = online;
-    o.student_t = false;
-    // ν0 → 0: the per-example variance S/k, i.e. LiRA per-example (ν0 σ0² must be small against the
-    // smallest S, which two shadows make ~1e-6 somewhere).
-    o.variance_strength = 1e-15;
-    o.prior_variance = 1.0;
-    const auto weak = bavaria_scores(phi, split, o);
-    const auto lira = lira_scores(phi, split, {online, false});
-    for (int64_t n = 0; n < m.examples; ++n) {
-      EXPECT_NEAR(weak[n], lira[n], 1e-6 * (1 + std::abs(lira[n]))) << n;
-      worst_weak = std::max(worst_weak, std::abs(weak[n] - lira[n]));
-    }
-    // ν0 → ∞ with σ0² = LiRA's pooled variance: LiRA with the fixed variance.
-    const double pooled = pooled_variance(phi, split, online);
-    o.variance_strength = 1e12;
-    o.prior_variance = pooled;
-    const auto strong = bavaria_scores(phi, split, o);
-    const auto fixed = lira_scores(phi, split, {online, true});
-    for (int64_t n = 0; n < m.examples; ++n) {
-      EXPECT_NEAR(strong[n], fixed[n], 1e-8 * (1 + std::abs(fixed[n]))) << n;
-      worst_strong = std::max(worst_strong, std::abs(strong[n] - fixed[n]));
-    }
-    // BaVarIA-t at ν0 → ∞: the Gaussian with variance σ0² (1 + 1/k) about the group means.
-    o.student_t = true;
-    const auto t = bavaria_scores(phi, split, o);
-    const double s = std::sqrt(pooled * 1.5);
-    for (int64_t n = 0; n < m.examples; ++n) {
-      double total = 0;
-      for (int64_t q = 0; q < 2; ++q) {
-        const double x = phi(0, n, q);
-        const double mi = 0.5 * (phi(split.in_row(n)[0], n, q) + phi(split.in_row(n)[1], n, q));
-        const double mo = 0.5 * (phi(split.out_row(n)[0], n, q) + phi(split.out_row(n)[1], n, q));
-        total += online ? 0.5 * ((x - mo) * (x - mo) - (x - mi) * (x - mi)) / (s * s) : -log_normal_sf((x - mo) / s);
-      }
-      EXPECT_NEAR(t[n], total / 2, 1e-6 * (1 + std::abs(total))) << n;
-      worst_t = std::max(worst_t, std::abs(t[n] - total / 2));
-    }
+  for (int64_t n = 0; n < m.examples; ++n) {
+    EXPECT_NEAR(weak[n], lira[n], 1e-6 * (1 + std::abs(lira[n]))) << n;
+    worst_weak = std::max(worst_weak, std::abs(weak[n] - lira[n]));
   }
-  std::cout << "max |BaVarIA-n(nu0=1e-15) - LiRA per-example| = " << worst_weak
-            << ", max |BaVarIA-n(nu0=1e12, pooled) - LiRA fixed| = " << worst_strong
-            << ", max |BaVarIA-t(nu0=1e12) - Gaussian(1 + 1/k)| = " << worst_t << "\n";
+  // α0 → ∞ with β0 = (α0 − 1) σ², σ² LiRA's pooled variance: LiRA with the fixed variance.
+  const double pooled = pooled_variance(phi, split, true);
+  o.alpha0 = 1e12;
+  o.beta0 = (o.alpha0 - 1) * pooled;
+  const auto strong = bavaria_scores(phi, split, o);
+  const auto fixed = lira_scores(phi, split, {true, true});
+  for (int64_t n = 0; n < m.examples; ++n) {
+    EXPECT_NEAR(strong[n], fixed[n], 1e-6 * (1 + std::abs(fixed[n]))) << n;
+    worst_strong = std::max(worst_strong, std::abs(strong[n] - fixed[n]));
+  }
+  // BaVarIA-t there: the Gaussian with variance σ² (1 + 1/k) about the group means.
+  o.student_t = true;
+  const auto t = bavaria_scores(phi, split, o);
+  const double s = std::sqrt(pooled * 1.5);
+  for (int64_t n = 0; n < m.examples; ++n) {
+    double total = 0;
+    for (int64_t q = 0; q < 2; ++q) {
+      const double x = phi(0, n, q);
+      const double mi = 0.5 * (phi(split.in_row(n)[0], n, q) + phi(split.in_row(n)[1], n, q));
+      const double mo = 0.5 * (phi(split.out_row(n)[0], n, q) + phi(split.out_row(n)[1], n, q));
+      total += 0.5 * ((x - mo) * (x - mo) - (x - mi) * (x - mi)) / (s * s);
+    }
+    EXPECT_NEAR(t[n], total / 2, 1e-5 * (1 + std::abs(total))) << n;
+    worst_t = std::max(worst_t, std::abs(t[n] - total / 2));
+  }
+  std::cout << "max |BaVarIA-n(kappa0, beta0 -> 0) - LiRA per-example| = " << worst_weak
+            << ", max |BaVarIA-n(alpha0 -> inf) - LiRA fixed| = " << worst_strong
+            << ", max |BaVarIA-t(alpha0 -> inf) - Gaussian(1 + 1/k)| = " << worst_t << "\n";
 }
 
 // φ for a hierarchy with known hyper-parameters: σ²_{n,g} ~ InvGamma(ν0/2, ν0 σ0²/2) per example and group.
@@ -205,48 +269,64 @@ SignalArray hierarchical_signal(const MembershipMask& m, double nu0, double sigm
   return a;
 }
 
-TEST(Bavaria, EmpiricalBayesRecoversTheHyperParameters) {
+TEST(Bavaria, FittedPriorRecoversTheHyperParameters) {
   const MembershipMask m = lira_membership(10, 3000, 41);  // 4 IN and 4 OUT shadows: 3 degrees of freedom each
+  BavariaOptions fit;
+  fit.prior = "fit";
   for (double nu0 : {4.0, 12.0}) {
-    const BavariaPrior p = bavaria_prior(hierarchical_signal(m, nu0, 0.5, 42), split_shadows(m, 0), {});
-    std::cout << "simulated nu0 " << nu0 << ", sigma0^2 0.5: fitted nu0 " << p.variance_strength << ", sigma0^2 "
-              << p.prior_variance << " from " << p.fitted_groups << " groups\n";
+    const BavariaPrior p = bavaria_prior(hierarchical_signal(m, nu0, 0.5, 42), split_shadows(m, 0), fit);
+    const double sigma0_sq = p.beta_in[0] / p.alpha0;
+    std::cout << "simulated nu0 " << nu0 << ", sigma0^2 0.5: fitted nu0 " << 2 * p.alpha0 << ", sigma0^2 " << sigma0_sq
+              << " from " << p.fitted_groups << " groups\n";
     EXPECT_EQ(p.fitted_groups, 6000);
-    EXPECT_NEAR(p.variance_strength, nu0, 0.3 * nu0);
-    EXPECT_NEAR(p.prior_variance, 0.5, 0.05);
+    EXPECT_NEAR(2 * p.alpha0, nu0, 0.3 * nu0);
+    EXPECT_NEAR(sigma0_sq, 0.5, 0.05);
     EXPECT_FALSE(p.strength_at_bound);
   }
   // Equal variances everywhere: the fit wants a very strong prior (a fixed variance).
   const SignalArray flat = noisy_signal(m, 1, 0.0, 1.0, 0.8, 43);
-  const BavariaPrior p = bavaria_prior(flat, split_shadows(m, 0), {});
-  EXPECT_GT(p.variance_strength, 50.0);  // far above the 4 shadows per group
-  EXPECT_NEAR(p.prior_variance, 0.64, 0.03);
-  // Offline the prior comes from the OUT groups alone.
-  BavariaOptions off;
-  off.online = false;
-  EXPECT_EQ(bavaria_prior(flat, split_shadows(m, 0), off).fitted_groups, 3000);
+  const BavariaPrior p = bavaria_prior(flat, split_shadows(m, 0), fit);
+  EXPECT_GT(2 * p.alpha0, 50.0);  // far above the 4 shadows per group
+  EXPECT_NEAR(p.beta_out[0] / p.alpha0, 0.64, 0.03);
+  // Offline the variance prior comes from the OUT groups alone; a given α0 fits β0 only.
+  fit.online = false;
+  EXPECT_EQ(bavaria_prior(flat, split_shadows(m, 0), fit).fitted_groups, 3000);
+  fit.alpha0 = 3.0;
+  EXPECT_EQ(bavaria_prior(flat, split_shadows(m, 0), fit).alpha0, 3.0);
+  // The default, moment-matched prior: β0 = V (α0 − 1) with V the pooled variance, which for this
+  // signal is 0.8² within examples plus the membership shift's spread, ¼ online (IN and OUT) ...
+  const BavariaPrior moments = bavaria_prior(flat, split_shadows(m, 0), {});
+  EXPECT_EQ(moments.alpha0, 2.0);
+  EXPECT_NEAR(moments.beta_out[0], 0.64, 0.03);  // the OUT values alone have no shift
+  EXPECT_NEAR(moments.mean_in[0], 1.0, 0.02);
+  EXPECT_NEAR(moments.mean_out[0], 0.0, 0.02);
+  EXPECT_EQ(moments.fitted_groups, 0);
 }
 
 TEST(Bavaria, FewShadowsComparedWithLira) {
-  // Heterogeneous variances: what the stabilised variance buys with 2 and with 7 shadows per group (reported;
+  // Heterogeneous variances: what the prior buys with 2 and with 7 shadows per group (reported;
   // asserted only against LiRA's noisy per-example variance at K = 6).
   for (int64_t models : {6, 16}) {
-    double auc[4] = {0, 0, 0, 0};
+    double auc[6] = {0, 0, 0, 0, 0, 0};
     const int seeds = 5;
     for (int s = 0; s < seeds; ++s) {
       const MembershipMask m = lira_membership(models, 2000, 50 + s);
       const SignalArray phi = heterogeneous_signal(m, 2, 1.0, 60 + s);
       const ShadowSplit split = split_shadows(m, 0);
       const auto member = members_of(m, 0);
-      BavariaOptions t, n;
-      n.student_t = false;
+      BavariaOptions t, n, t_off, n_off;
+      n.student_t = n_off.student_t = false;
+      t_off.online = n_off.online = false;
       auc[0] += roc_auc(roc_curve(lira_scores(phi, split, {true, false}), member)) / seeds;
       auc[1] += roc_auc(roc_curve(lira_scores(phi, split, {true, true}), member)) / seeds;
       auc[2] += roc_auc(roc_curve(bavaria_scores(phi, split, n), member)) / seeds;
       auc[3] += roc_auc(roc_curve(bavaria_scores(phi, split, t), member)) / seeds;
+      auc[4] += roc_auc(roc_curve(lira_scores(phi, split, {false, true}), member)) / seeds;
+      auc[5] += roc_auc(roc_curve(bavaria_scores(phi, split, t_off), member)) / seeds;
     }
-    std::cout << "K = " << models << ", mean AUC over " << seeds << " seeds: LiRA per-example " << auc[0]
-              << ", LiRA fixed " << auc[1] << ", BaVarIA-n " << auc[2] << ", BaVarIA-t " << auc[3] << "\n";
+    std::cout << "K = " << models << ", mean AUC over " << seeds << " seeds: online LiRA per-example " << auc[0]
+              << ", LiRA fixed " << auc[1] << ", BaVarIA-n " << auc[2] << ", BaVarIA-t " << auc[3]
+              << "; offline LiRA fixed " << auc[4] << ", BaVarIA-t " << auc[5] << "\n";
     if (models == 6) {
       EXPECT_GT(auc[2], auc[0]);
       EXPECT_GT(auc[3], auc[0]);
@@ -281,28 +361,35 @@ TEST(Bavaria, ShortfallsAndErrors) {
   MembershipMask m = lira_membership(2, 10, 1);
   SignalArray phi = noisy_signal(m, 1, 0, 1, 1, 1);
   EXPECT_NE(bavaria_shortfall(split_shadows(m, 0), {}).find("IN shadow"), std::string::npos);
+  BavariaOptions offline;
+  offline.online = false;
+  EXPECT_NE(bavaria_shortfall(split_shadows(m, 0), offline).find("IN prior"), std::string::npos);
   EXPECT_THROW(bavaria_scores(phi, split_shadows(m, 0), {}), Error);
-  // K = 4: one IN and one OUT shadow each: no spread to fit a prior to, but a given prior works.
+  // K = 4: one IN and one OUT shadow each: the moment-matched prior works, a fitted one has no spread to fit.
   m = lira_membership(4, 10, 1);
   phi = noisy_signal(m, 1, 0, 1, 1, 1);
-  EXPECT_NE(bavaria_shortfall(split_shadows(m, 0), {}).find("2 shadows"), std::string::npos);
-  BavariaOptions given;
-  given.variance_strength = 4.0;
-  given.prior_variance = 1.0;
-  EXPECT_EQ(bavaria_shortfall(split_shadows(m, 0), given), "");
-  EXPECT_EQ(bavaria_scores(phi, split_shadows(m, 0), given).size(), 10u);
+  EXPECT_EQ(bavaria_shortfall(split_shadows(m, 0), {}), "");
+  EXPECT_EQ(bavaria_scores(phi, split_shadows(m, 0), {}).size(), 10u);
+  BavariaOptions fit;
+  fit.prior = "fit";
+  EXPECT_NE(bavaria_shortfall(split_shadows(m, 0), fit).find("2 shadows"), std::string::npos);
   BavariaOptions bad;
-  bad.variance_strength = -1.0;
+  bad.kappa0 = 0.0;
   EXPECT_THROW(bavaria_scores(phi, split_shadows(lira_membership(6, 10, 1), 0), bad), Error);
   bad = BavariaOptions{};
-  bad.mean_strength = NAN;
+  bad.alpha0 = NAN;
   EXPECT_THROW(bavaria_scores(phi, split_shadows(lira_membership(6, 10, 1), 0), bad), Error);
-  // Identical shadow values give nothing to fit.
+  bad = BavariaOptions{};
+  bad.prior = "flat";
+  EXPECT_THROW(bavaria_scores(phi, split_shadows(lira_membership(6, 10, 1), 0), bad), Error);
+  // Identical shadow values: nothing to fit; the moment prior is floored and scores are finite.
   const MembershipMask six = lira_membership(6, 10, 2);
-  EXPECT_THROW(bavaria_scores(SignalArray(6, 10, 1, 0.5), split_shadows(six, 0), {}), Error);
+  EXPECT_THROW(bavaria_scores(SignalArray(6, 10, 1, 0.5), split_shadows(six, 0), fit), Error);
+  for (double v : bavaria_scores(SignalArray(6, 10, 1, 0.5), split_shadows(six, 0), {})) EXPECT_TRUE(std::isfinite(v));
   EXPECT_THROW(student_t_log_pdf(0, 0, 0, 3), Error);
   EXPECT_THROW(student_t_log_sf(0, 0, 1, 0), Error);
   EXPECT_EQ(bavaria_variant(BavariaOptions{}), "t-online");
+  EXPECT_EQ(bavaria_alpha0(BavariaOptions{}), 2.0);
 }
 
 }  // namespace

@@ -15,9 +15,8 @@ namespace cwrf::attack {
 
 namespace {
 
-constexpr double kMinSigma = 1e-12;  // as lira.cpp: a guard against identical shadow values
-// The range empirical Bayes searches for ν0: from a prior worth a tenth of an observation to one
-// that outweighs any realistic shadow budget (a fixed variance, in effect).
+// The range the "fit" prior searches for ν0 = 2α0: from a prior worth a tenth of an observation to
+// one that outweighs any realistic shadow budget (a fixed variance, in effect).
 constexpr double kMinStrength = 0.1, kMaxStrength = 1e6;
 
 // lgamma(x + ½) − lgamma(x), without the cancellation of two large lgamma values (at x = 1e4 each
@@ -150,26 +149,28 @@ double maximise_log_scale(F f, double lo, double hi) {
   return std::exp(std::max(fc, fd) >= best_value ? u : ulo + best * step);
 }
 
+constexpr double kMinVariance = 1e-10;  // methods.py EPS
+
 struct Predictive {
   double location = 0.0, scale = 1.0, dof = 0.0;  // dof 0: Gaussian
 };
 
-Predictive predictive(const BavariaPrior& prior, bool student_t, double mean, double sum_sq, int64_t count,
-                      double prior_mean) {
-  const double k = static_cast<double>(count), kappa0 = prior.mean_strength;
-  const double alpha0 = 0.5 * prior.variance_strength, beta0 = alpha0 * prior.prior_variance;
-  const double kappa = kappa0 + k;
-  const double alpha = alpha0 + 0.5 * k;
-  const double beta = beta0 + 0.5 * sum_sq + kappa0 * k * (mean - prior_mean) * (mean - prior_mean) / (2.0 * kappa);
+// The posterior (or, with count 0, the prior) predictive of one group (bavaria.h).
+Predictive predictive(bool student_t, double kappa0, double alpha0, double beta0, double prior_mean, double mean,
+                      double sum_sq, int64_t count) {
+  const double k = static_cast<double>(count);
+  const double kappa = kappa0 + k, alpha = alpha0 + 0.5 * k;
+  const double beta =
+      beta0 + (count > 0 ? 0.5 * sum_sq + kappa0 * k * (mean - prior_mean) * (mean - prior_mean) / (2.0 * kappa) : 0.0);
   Predictive p;
-  p.location = (kappa0 * prior_mean + k * mean) / kappa;
   if (student_t) {
+    p.location = (kappa0 * prior_mean + k * mean) / kappa;
     p.dof = 2.0 * alpha;
-    p.scale = std::sqrt(beta * (kappa + 1.0) / (alpha * kappa));
+    p.scale = std::sqrt(std::max(beta * (kappa + 1.0) / (alpha * kappa), kMinVariance));
   } else {
-    p.scale = std::sqrt(beta / alpha);
+    p.location = count > 0 ? mean : prior_mean;
+    p.scale = std::sqrt(std::max(alpha > 1.0 ? beta / (alpha - 1.0) : beta, kMinVariance));
   }
-  p.scale = std::max(kMinSigma, p.scale);
   return p;
 }
 
@@ -179,61 +180,44 @@ double log_density(const Predictive& p, double x) {
   return -std::log(p.scale) - 0.5 * z * z;  // −½ log 2π cancels in the ratio
 }
 
-double log_upper_tail(const Predictive& p, double x) {
-  if (p.dof > 0.0) return student_t_log_sf(x, p.location, p.scale, p.dof);
-  return log_normal_sf((x - p.location) / p.scale);
-}
-
 void check_options(const BavariaOptions& o) {
-  require(o.mean_strength >= 0.0 && std::isfinite(o.mean_strength),
-          fmt::format("BaVarIA: the mean strength kappa0 must be finite and >= 0, got {}", o.mean_strength));
-  require(o.variance_strength >= 0.0 && std::isfinite(o.variance_strength),
-          fmt::format("BaVarIA: the variance strength nu0 must be finite and >= 0 (0: empirical Bayes), got {}",
-                      o.variance_strength));
-  require(o.prior_variance >= 0.0 && std::isfinite(o.prior_variance),
-          fmt::format("BaVarIA: the prior variance must be finite and >= 0 (0: empirical Bayes), got {}",
-                      o.prior_variance));
+  require(o.kappa0 > 0.0 && std::isfinite(o.kappa0),
+          fmt::format("BaVarIA: kappa0 must be finite and > 0, got {}", o.kappa0));
+  require(o.alpha0 >= 0.0 && std::isfinite(o.alpha0),
+          fmt::format("BaVarIA: alpha0 must be finite and > 0 (0: 1 for BaVarIA-n, 2 for BaVarIA-t), got {}", o.alpha0));
+  require(o.beta0 >= 0.0 && std::isfinite(o.beta0),
+          fmt::format("BaVarIA: beta0 must be finite and >= 0 (0: from the prior), got {}", o.beta0));
+  require(o.prior == "moments" || o.prior == "fit",
+          fmt::format("BaVarIA: the prior must be 'moments' or 'fit', got '{}'", o.prior));
 }
 
-BavariaPrior fit_prior(const GroupStats* in, const GroupStats& out, int64_t queries, const BavariaOptions& o) {
-  BavariaPrior prior;
-  prior.mean_strength = o.mean_strength;
-  prior.variance_strength = o.variance_strength;
-  prior.prior_variance = o.prior_variance;
-  auto query_means = [&](const GroupStats& g) {
-    std::vector<double> means(static_cast<size_t>(queries), 0.0);
-    const size_t examples = g.mean.size() / static_cast<size_t>(queries);
-    for (size_t i = 0; i < g.mean.size(); ++i) means[i % static_cast<size_t>(queries)] += g.mean[i] / examples;
-    return means;
-  };
-  prior.mean_out = query_means(out);
-  if (in) prior.mean_in = query_means(*in);
-  if (o.variance_strength > 0.0 && o.prior_variance > 0.0) return prior;
-
-  VariancePriorFit fit;
-  if (in) fit.add(*in);
-  fit.add(out);
-  require(fit.has_spread(), "BaVarIA: every shadow group has identical signals, so there is no variance to fit a "
-                            "prior to (give --bavaria-prior-variance and --bavaria-strength)");
-  prior.fitted_groups = fit.groups();
-  double a = 0.5 * o.variance_strength;
-  if (o.variance_strength <= 0.0) {
-    auto profile = [&](double a_try) {
-      const double b = o.prior_variance > 0.0 ? a_try * o.prior_variance : fit.best_scale(a_try);
-      return fit.log_likelihood(a_try, b);
-    };
-    a = maximise_log_scale(profile, 0.5 * kMinStrength, 0.5 * kMaxStrength);
-    prior.variance_strength = 2.0 * a;
-    prior.strength_at_bound = prior.variance_strength <= kMinStrength * (1 + 1e-6) ||
-                              prior.variance_strength >= kMaxStrength * (1 - 1e-6);
+// Mean and variance (ddof 0) of one group's values pooled over examples, per query.
+void pooled_moments(const SignalArray& phi, const ShadowSplit& split, bool in, std::vector<double>& mean,
+                    std::vector<double>& variance) {
+  const int64_t N = phi.examples, Q = phi.queries, k = in ? split.in_count : split.out_count;
+  mean.assign(static_cast<size_t>(Q), 0.0);
+  variance.assign(static_cast<size_t>(Q), 0.0);
+  for (int64_t q = 0; q < Q; ++q) {
+    // Two passes about the mean: the values are O(10) and there are ~1e4 of them.
+    double sum = 0.0;
+    for (int64_t n = 0; n < N; ++n) {
+      const int32_t* row = in ? split.in_row(n) : split.out_row(n);
+      for (int64_t j = 0; j < k; ++j) sum += phi(row[j], n, q);
+    }
+    const double count = static_cast<double>(N * k), m = sum / count;
+    double ss = 0.0;
+    for (int64_t n = 0; n < N; ++n) {
+      const int32_t* row = in ? split.in_row(n) : split.out_row(n);
+      for (int64_t j = 0; j < k; ++j) ss += (phi(row[j], n, q) - m) * (phi(row[j], n, q) - m);
+    }
+    mean[static_cast<size_t>(q)] = m;
+    variance[static_cast<size_t>(q)] = ss / count;
   }
-  if (o.prior_variance <= 0.0) prior.prior_variance = fit.best_scale(a) / a;
-  return prior;
 }
 
 // What the scores need: both groups' statistics and the prior.
 struct Fitted {
-  GroupStats in, out;  // `in` empty offline
+  GroupStats in, out;
   BavariaPrior prior;
 };
 
@@ -245,8 +229,41 @@ Fitted fit(const SignalArray& phi, const ShadowSplit& split, const BavariaOption
   require(shortfall.empty(), shortfall);
   Fitted f;
   f.out = group_stats(phi, split, false);
-  if (o.online) f.in = group_stats(phi, split, true);
-  f.prior = fit_prior(o.online ? &f.in : nullptr, f.out, phi.queries, o);
+  f.in = group_stats(phi, split, true);
+  BavariaPrior& prior = f.prior;
+  prior.kappa0 = o.kappa0;
+  prior.alpha0 = bavaria_alpha0(o);
+  std::vector<double> var_in, var_out;
+  pooled_moments(phi, split, true, prior.mean_in, var_in);
+  pooled_moments(phi, split, false, prior.mean_out, var_out);
+  const size_t Q = static_cast<size_t>(phi.queries);
+  if (o.beta0 > 0.0) {
+    prior.beta_in.assign(Q, o.beta0);
+    prior.beta_out.assign(Q, o.beta0);
+  } else if (o.prior == "moments") {
+    // methods.py _nig_priors: E[σ²] = β0/(α0 − 1) matches the pooled variance (β0 = V for α0 ≤ 1).
+    const double factor = prior.alpha0 > 1.0 ? prior.alpha0 - 1.0 : 1.0;
+    for (size_t q = 0; q < Q; ++q) {
+      prior.beta_in.push_back(std::max(var_in[q] * factor, kMinVariance));
+      prior.beta_out.push_back(std::max(var_out[q] * factor, kMinVariance));
+    }
+  } else {
+    VariancePriorFit fitter;
+    if (o.online) fitter.add(f.in);
+    fitter.add(f.out);
+    require(fitter.has_spread(), "BaVarIA: every shadow group has identical signals, so there is no variance to fit a "
+                                 "prior to (use --bavaria-prior moments)");
+    prior.fitted_groups = fitter.groups();
+    if (o.alpha0 <= 0.0) {
+      auto profile = [&](double a) { return fitter.log_likelihood(a, fitter.best_scale(a)); };
+      prior.alpha0 = maximise_log_scale(profile, 0.5 * kMinStrength, 0.5 * kMaxStrength);
+      prior.strength_at_bound =
+          prior.alpha0 <= 0.5 * kMinStrength * (1 + 1e-6) || prior.alpha0 >= 0.5 * kMaxStrength * (1 - 1e-6);
+    }
+    const double b = fitter.best_scale(prior.alpha0);
+    prior.beta_in.assign(Q, b);
+    prior.beta_out.assign(Q, b);
+  }
   return f;
 }
 
@@ -275,19 +292,20 @@ std::string bavaria_variant(const BavariaOptions& o) {
   return std::string(o.student_t ? "t" : "n") + (o.online ? "-online" : "-offline");
 }
 
+double bavaria_alpha0(const BavariaOptions& o) { return o.alpha0 > 0.0 ? o.alpha0 : (o.student_t ? 2.0 : 1.0); }
+
 std::string bavaria_shortfall(const ShadowSplit& s, const BavariaOptions& o) {
   const std::string who = fmt::format("BaVarIA-{} for target model {}", bavaria_variant(o), s.target);
-  if (o.online && s.in_count < 1)
-    return fmt::format("{} needs an IN shadow model for every example, but some example is IN for none of the other "
-                       "models (train more models sharing the split: split.models)", who);
+  if (s.in_count < 1)
+    return fmt::format("{} needs an IN shadow model for every example ({}), but some example is IN for none of the "
+                       "other models (train more models sharing the split: split.models)", who,
+                       o.online ? "its IN posterior" : "the pooled IN values of its IN prior");
   if (s.out_count < 1)
     return fmt::format("{} needs an OUT shadow model for every example, but some example is OUT for none of the "
                        "other models", who);
-  const bool fitted = o.variance_strength <= 0.0 || o.prior_variance <= 0.0;
-  if (fitted && s.out_count < 2 && (!o.online || s.in_count < 2))
+  if (o.prior == "fit" && o.beta0 <= 0.0 && s.out_count < 2 && (!o.online || s.in_count < 2))
     return fmt::format("{} fits its variance prior to the spread of the shadows and needs 2 shadows in some group, "
-                       "has {} IN and {} OUT (or give both the prior variance and the strength)", who, s.in_count,
-                       s.out_count);
+                       "has {} IN and {} OUT (use the prior 'moments')", who, s.in_count, s.out_count);
   return "";
 }
 
@@ -304,17 +322,16 @@ std::vector<double> bavaria_scores(const SignalArray& phi, const ShadowSplit& sp
   for (int64_t n = 0; n < N; ++n) {
     double total = 0.0;
     for (int64_t q = 0; q < Q; ++q) {
-      const size_t i = static_cast<size_t>(n * Q + q);
+      const size_t i = static_cast<size_t>(n * Q + q), qi = static_cast<size_t>(q);
       const double x = phi(split.target, n, q);
-      const Predictive p_out =
-          predictive(prior, o.student_t, out.mean[i], out.sum_sq[i], out.count, prior.mean_out[static_cast<size_t>(q)]);
-      if (o.online) {
-        const Predictive p_in =
-            predictive(prior, o.student_t, in.mean[i], in.sum_sq[i], in.count, prior.mean_in[static_cast<size_t>(q)]);
-        total += log_density(p_in, x) - log_density(p_out, x);
-      } else {
-        total += -log_upper_tail(p_out, x);
-      }
+      require(!std::isnan(x), fmt::format("BaVarIA: the target's signal of example {} is NaN", n));
+      const Predictive p_out = predictive(o.student_t, prior.kappa0, prior.alpha0, prior.beta_out[qi],
+                                          prior.mean_out[qi], out.mean[i], out.sum_sq[i], out.count);
+      // Offline the IN class is the prior itself (no IN observations of the example).
+      const Predictive p_in = predictive(o.student_t, prior.kappa0, prior.alpha0, prior.beta_in[qi], prior.mean_in[qi],
+                                         in.mean[i], in.sum_sq[i], o.online ? in.count : 0);
+      const double score = log_density(p_in, x) - log_density(p_out, x);
+      total += std::isfinite(score) ? score : 0.0;  // methods.py: scores[~isfinite] = 0
     }
     scores[static_cast<size_t>(n)] = total / static_cast<double>(Q);
   }
