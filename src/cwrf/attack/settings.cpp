@@ -23,7 +23,9 @@ config::Schema build_schema() {
        "attack the first N models, each with the others as shadows (leave-one-out; 0: every model)", {}, true,
        config::at_least(0)},
       {"attack.queries", Type::StringList, config::Json::array(),
-       "identity, mirror, shift:DX:DY, mirror+shift:DX:DY (empty: identity,mirror for images, identity for text)",
+       "identity, mirror, shift:DX:DY, mirror+shift:DX:DY (zero fill; :reflect appended: reflection padding), rmia18 "
+       "(the RMIA research code's 18: image and mirror, shifts in {-1,0,1}^2, reflected); empty: identity,mirror for "
+       "images, identity for text",
        {}, true, {},
        [](const config::Json& value) -> std::string {
          try {
@@ -82,6 +84,7 @@ void check_attack_settings(const config::Config& settings) {
 std::vector<std::string> resolved_queries(const config::Config& settings, const std::string& model_name) {
   std::vector<std::string> names = settings.get_strings("attack.queries");
   if (names.empty()) return default_queries(model_name);
+  names = expand_query_presets(names);
   const std::string problem = query_domain_problem(parse_queries(names), model_name);
   require(problem.empty(), fmt::format("{}: {}", settings.label("attack.queries"), problem));
   return names;
