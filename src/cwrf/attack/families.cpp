@@ -12,6 +12,7 @@ AttackFamily rmia_family();    // families/rmia.cpp
 AttackFamily metric_family();  // families/metric.cpp
 AttackFamily base_family();     // families/base.cpp
 AttackFamily bavaria_family();  // families/bavaria.cpp
+AttackFamily qmia_family();     // families/qmia.cpp
 
 const std::vector<AttackFamily>& attack_families() {
   static const std::vector<AttackFamily> families = {
@@ -20,6 +21,7 @@ const std::vector<AttackFamily>& attack_families() {
       metric_family(),
       base_family(),
       bavaria_family(),
+      qmia_family(),
   };
   return families;
 }
