@@ -45,24 +45,6 @@ void consider(EpsilonWitness& best, const RocCurve& roc, size_t i, double tpr, d
   best.false_rate = use_complement ? fnr : fpr;
 }
 
-// Bounds per count, computed once: a ROC has up to n + 1 points but TP (FP) takes each value once.
-class BoundCache {
- public:
-  BoundCache(int64_t trials, double level, bool upper)
-      : trials_(trials), level_(level), upper_(upper), values_(static_cast<size_t>(trials + 1), -1.0) {}
-  double operator()(int64_t k) {
-    double& v = values_[static_cast<size_t>(k)];
-    if (v < 0.0) v = upper_ ? clopper_pearson_upper(k, trials_, level_) : clopper_pearson_lower(k, trials_, level_);
-    return v;
-  }
-
- private:
-  int64_t trials_;
-  double level_;
-  bool upper_;
-  std::vector<double> values_;
-};
-
 }  // namespace
 
 double clopper_pearson_lower(int64_t k, int64_t n, double level) {
@@ -77,7 +59,24 @@ double clopper_pearson_upper(int64_t k, int64_t n, double level) {
   return inverse_incomplete_beta(static_cast<double>(k + 1), static_cast<double>(n - k), level);
 }
 
+double per_side_level(double confidence) { return 1.0 - (1.0 - confidence) / 2.0; }
+
+double ClopperPearsonTable::upper(int64_t k, int64_t n) {
+  std::vector<double>& v = bounds_[n];
+  if (v.empty()) v.assign(static_cast<size_t>(n + 1), -1.0);
+  require(k >= 0 && k <= n, fmt::format("Clopper-Pearson: successes k = {} must be in [0, n = {}]", k, n));
+  double& b = v[static_cast<size_t>(k)];
+  if (b < 0.0) b = clopper_pearson_upper(k, n, level_);
+  return b;
+}
+
 EmpiricalEpsilon empirical_epsilon(const RocCurve& roc, const EmpiricalEpsilonOptions& options) {
+  ClopperPearsonTable table(per_side_level(options.confidence));
+  return empirical_epsilon(roc, options, table);
+}
+
+EmpiricalEpsilon empirical_epsilon(const RocCurve& roc, const EmpiricalEpsilonOptions& options,
+                                   ClopperPearsonTable& table) {
   require(options.confidence > 0.0 && options.confidence < 1.0,
           fmt::format("empirical epsilon: the confidence {} must be in (0, 1)", options.confidence));
   require(options.delta >= 0.0 && options.delta < 1.0,
@@ -91,13 +90,13 @@ EmpiricalEpsilon empirical_epsilon(const RocCurve& roc, const EmpiricalEpsilonOp
   out.delta = options.delta;
   // ε = 0 is always a valid lower bound: start there, at the "nobody" threshold.
   out.lower_bound.threshold = out.point.threshold = kInf;
-  const double level = 1.0 - (1.0 - options.confidence) / 2.0;  // each side of the Bonferroni pair
+  require(std::abs(table.level() - per_side_level(options.confidence)) < 1e-15,
+          "empirical epsilon: the Clopper-Pearson table has another level than the options' confidence");
   const int64_t P = roc.positives, N = roc.negatives;
   // A lower bound on a true rate is one minus the upper bound on the matching false rate.
-  BoundCache fpr_high(N, level, true), fnr_high(P, level, true);
   for (size_t i = 0; i < roc.size(); ++i) {
     const int64_t tp = roc.true_positives[i], fp = roc.false_positives[i];
-    const double fpr_hi = fpr_high(fp), fnr_hi = fnr_high(P - tp);
+    const double fpr_hi = table.upper(fp, N), fnr_hi = table.upper(P - tp, P);
     consider(out.lower_bound, roc, i, 1.0 - fnr_hi, fpr_hi, 1.0 - fpr_hi, fnr_hi, options.delta);
     const double tpr = roc.tpr(i), fpr = roc.fpr(i);
     consider(out.point, roc, i, tpr, fpr, 1.0 - fpr, 1.0 - tpr, options.delta);

@@ -22,6 +22,7 @@
 #include "cwrf/attack/roc.h"
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 namespace cwrf::attack {
@@ -54,10 +55,29 @@ struct EmpiricalEpsilon {
   double confidence = 0.0, delta = 0.0;
 };
 
+// The upper Clopper-Pearson bounds clopper_pearson_upper(k, n, level) for every k of each n asked
+// for, computed once: an attack run's targets and variants have the same few n (members,
+// non-members) and share them.
+class ClopperPearsonTable {
+ public:
+  explicit ClopperPearsonTable(double level) : level_(level) {}
+  double level() const { return level_; }
+  double upper(int64_t successes, int64_t trials);
+
+ private:
+  double level_;
+  std::map<int64_t, std::vector<double>> bounds_;  // per n: [n + 1], −1 until computed
+};
+
 // From scores (higher = member) and membership of one target's examples. Error for NaN scores,
 // mismatched lengths, no members or no non-members, or options out of range.
 EmpiricalEpsilon empirical_epsilon(const std::vector<double>& scores, const std::vector<uint8_t>& members,
                                    const EmpiricalEpsilonOptions& options = {});
 EmpiricalEpsilon empirical_epsilon(const RocCurve& roc, const EmpiricalEpsilonOptions& options = {});
+// The same with bounds from `table` (whose level must be 1 − (1 − confidence)/2, the options' per-side level).
+EmpiricalEpsilon empirical_epsilon(const RocCurve& roc, const EmpiricalEpsilonOptions& options,
+                                   ClopperPearsonTable& table);
+// The per-side level of a joint confidence (Bonferroni over a threshold's two bounds).
+double per_side_level(double confidence);
 
 }  // namespace cwrf::attack

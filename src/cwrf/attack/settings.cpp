@@ -43,6 +43,18 @@ config::Schema build_schema() {
       {"attack.seed", Type::Int, 0, "seed of population subsets and bootstrap"},
       {"attack.batch_size", Type::Int, train::kInferenceBatchSize, "inference batch size of the signals", {}, false,
        config::at_least(1)},
+      {"attack.epsilon_confidence", Type::Float, 0.95,
+       "empirical epsilon: joint confidence of each threshold's Clopper-Pearson bounds", {}, true, config::open(0, 1)},
+      {"attack.epsilon_delta", Type::Float, 1e-5,
+       "empirical epsilon: the delta of the (epsilon, delta) it bounds (DP-SGD's default dp.delta)", {}, true,
+       config::half_open(0, 1)},
+      {"attack.vulnerable_top", Type::Int, 100,
+       "vulnerable.csv: the N examples most exposed to the strongest attack (0: none)", {}, true, config::at_least(0)},
+      {"attack.vulnerable_grid", Type::Int, 32, "vulnerable.png: the first N of them as images (image data; 0: none)",
+       {}, true, config::at_least(0)},
+      {"attack.vulnerable_fpr", Type::Float, 1e-3,
+       "vulnerable.*: the strongest attack is the one with the highest mean TPR at this FPR", {}, true,
+       config::open(0, 1)},
   };
   for (const AttackFamily& f : attack_families())
     for (const config::Option& o : f.settings) options.push_back(o);
