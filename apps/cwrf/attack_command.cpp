@@ -1,5 +1,6 @@
-// `cwrf attack`: signals over a set of model directories, then LiRA, RMIA and the metric attacks
-// under the leave-one-out protocol (docs/ALGORITHMS.md §4); and `cwrf bench attack`, the timing of
+// `cwrf attack`: signals over a set of model directories, then LiRA, RMIA, the metric attacks, BASE,
+// BaVarIA and QMIA under the leave-one-out protocol, each with its empirical epsilon, and the most
+// exposed examples (docs/ALGORITHMS.md §4); and `cwrf bench attack`, the timing of
 // RMIA (sort-based vs pairwise) and LiRA on synthetic signals (docs/performance.md).
 #include "commands.h"
 
@@ -135,7 +136,7 @@ void register_bench_attack(CLI::App& bench, int& exit_code) {
 
 void register_attack_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand(
-      "attack", "membership inference attacks (LiRA, RMIA, metric) over model directories sharing a split");
+      "attack", "membership inference attacks (LiRA, RMIA, metric, BASE, BaVarIA, QMIA) over model directories sharing a split");
   auto a = std::make_shared<AttackArgs>();
   command->add_option("-m,--models", a->models,
                       "model directories (K >= 2, one split), or folders holding them; the first --targets are attacked")
@@ -151,8 +152,10 @@ void register_attack_command(CLI::App& app, int& exit_code) {
   command->footer(
       "Example (nine models of one split, each attacked with the other eight as shadows):\n"
       "  cwrf attack --models runs/fm9/* --out runs/fm9-attack\n"
-      "Prints AUC, balanced accuracy and TPR at FPR <= 1e-2, 1e-3, 1e-5 (mean ± sd over targets) per attack\n"
-      "and variant; OUT/results.json has them per target with bootstrap intervals (README \"Attacks\").");
+      "Prints AUC, balanced accuracy, TPR at FPR <= 1e-2, 1e-3, 1e-5 and the empirical epsilon lower bound\n"
+      "(mean ± sd over targets) per attack and variant; OUT/results.json has them per target with bootstrap\n"
+      "intervals, OUT/vulnerable.csv (and .png) the examples most exposed to the strongest attack\n"
+      "(README \"Attacks\").");
   command->callback([a, &exit_code] {
     std::string line = "cwrf attack --models";
     for (const auto& m : a->models) line += " " + m;

@@ -1,4 +1,5 @@
-// `cwrf dp epsilon|sigma`: the RDP accountant of DP-SGD as a calculator (docs/ALGORITHMS.md §3);
+// `cwrf dp epsilon|sigma`: the accountants of DP-SGD as a calculator, RDP (docs/ALGORITHMS.md §3) or
+// PRV (train/dp/prv_accountant.h);
 // `cwrf bench dp`: the cost of a DP-SGD step next to a non-private step of the same model and batch
 // (docs/performance.md).
 #include "commands.h"
@@ -9,6 +10,8 @@
 #include "cwrf/common/threads.h"
 #include "cwrf/models/registry.h"
 #include "cwrf/train/dp/accountant.h"
+#include "cwrf/train/dp/accountants.h"
+#include "cwrf/train/dp/prv_accountant.h"
 #include "cwrf/train/dp/dpsgd.h"
 #include "cwrf/train/throughput.h"
 
@@ -32,6 +35,8 @@ struct AccountantArgs {
   int64_t steps = 0;
   double delta = 1e-5;
   double tolerance = 0.01;
+  std::string accountant = "rdp";
+  double eps_error = 0.01;
 };
 
 struct BenchDpArgs {
@@ -140,7 +145,7 @@ void run_bench_dp(const BenchDpArgs& args) {
 }  // namespace
 
 void register_dp_command(CLI::App& app, int& exit_code) {
-  auto* dp = app.add_subcommand("dp", "DP-SGD privacy accounting (RDP, sampled Gaussian mechanism)");
+  auto* dp = app.add_subcommand("dp", "DP-SGD privacy accounting (RDP or PRV, sampled Gaussian mechanism)");
   dp->require_subcommand(1);
   auto args = std::make_shared<AccountantArgs>();
 
@@ -149,13 +154,32 @@ void register_dp_command(CLI::App& app, int& exit_code) {
   eps->add_option("--q", args->q, "sampling rate (batch size / training set size)")->required();
   eps->add_option("--steps", args->steps, "number of steps")->required();
   eps->add_option("--delta", args->delta, "delta")->capture_default_str();
-  eps->footer("Prints epsilon on stdout (the best RDP order on stderr). Example:\n"
-              "  cwrf dp epsilon --sigma 1.1 --q 0.01 --steps 10000 --delta 1e-5   # 5.63199");
+  eps->add_option("--accountant", args->accountant, "rdp (Renyi DP) or prv (numerical composition, tighter)")
+      ->check(CLI::IsMember(train::dp::accountant_names()))
+      ->capture_default_str();
+  eps->add_option("--eps-error", args->eps_error, "prv: the epsilon error its grid may make (opacus: 0.01)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  eps->footer("Prints epsilon on stdout: RDP's bound, or PRV's certified upper bound (on stderr: the best RDP order,\n"
+              "or PRV's interval and grid). Examples:\n"
+              "  cwrf dp epsilon --sigma 1.1 --q 0.01 --steps 10000 --delta 1e-5                    # 5.63199\n"
+              "  cwrf dp epsilon --sigma 1.1 --q 0.01 --steps 10000 --delta 1e-5 --accountant prv   # 4.8 or so");
   eps->callback([args, &exit_code] {
-    const auto spent = train::dp::privacy_spent(args->sigma, args->q, args->steps, args->delta);
-    std::cerr << fmt::format("sigma {} q {} steps {} delta {}: epsilon at RDP order {}\n", args->sigma, args->q,
-                             args->steps, args->delta, spent.order);
-    std::cout << fmt::format("{:.6g}\n", spent.epsilon);
+    if (args->accountant == "prv") {
+      train::dp::PrvOptions o;
+      o.eps_error = args->eps_error;
+      const auto e = train::dp::prv_epsilon(args->sigma, args->q, args->steps, args->delta, o);
+      std::cerr << fmt::format("sigma {} q {} steps {} delta {}: PRV epsilon in [{:.6g}, {:.6g}] (estimate {:.6g}; "
+                               "eps_error {}, delta_error {:.3g}, domain [-{:.4g}, {:.4g}], {} grid points)\n",
+                               args->sigma, args->q, args->steps, args->delta, e.lower, e.upper, e.estimate,
+                               e.eps_error, e.delta_error, e.domain_bound, e.domain_bound, e.grid_points);
+      std::cout << fmt::format("{:.6g}\n", e.upper);
+    } else {
+      const auto spent = train::dp::privacy_spent(args->sigma, args->q, args->steps, args->delta);
+      std::cerr << fmt::format("sigma {} q {} steps {} delta {}: epsilon at RDP order {}\n", args->sigma, args->q,
+                               args->steps, args->delta, spent.order);
+      std::cout << fmt::format("{:.6g}\n", spent.epsilon);
+    }
     exit_code = 0;
   });
 
@@ -165,14 +189,19 @@ void register_dp_command(CLI::App& app, int& exit_code) {
   sigma->add_option("--steps", args->steps, "number of steps")->required();
   sigma->add_option("--delta", args->delta, "delta")->capture_default_str();
   sigma->add_option("--tolerance", args->tolerance, "stop when target - epsilon <= this")->capture_default_str();
+  sigma->add_option("--accountant", args->accountant, "rdp or prv: whose epsilon the search holds to the target")
+      ->check(CLI::IsMember(train::dp::accountant_names()))
+      ->capture_default_str();
   sigma->footer("Prints sigma on stdout (its epsilon on stderr); the search of `cwrf train --defense dpsgd --set\n"
                 "dp.epsilon=E` (opacus get_noise_multiplier). Example:\n"
                 "  cwrf dp sigma --epsilon 8 --q 0.0256 --steps 1560 --delta 1e-5");
   sigma->callback([args, &exit_code] {
-    const double s = train::dp::noise_multiplier_for(args->epsilon, args->q, args->steps, args->delta, args->tolerance);
-    std::cerr << fmt::format("target epsilon {} q {} steps {} delta {}: sigma {} gives epsilon {:.6g}\n", args->epsilon,
-                             args->q, args->steps, args->delta, s,
-                             train::dp::epsilon(s, args->q, args->steps, args->delta));
+    const double s = train::dp::accountant_noise_multiplier(args->accountant, args->epsilon, args->q, args->steps,
+                                                            args->delta, args->tolerance);
+    std::cerr << fmt::format("target epsilon {} q {} steps {} delta {}: sigma {} gives epsilon {:.6g} ({})\n",
+                             args->epsilon, args->q, args->steps, args->delta, s,
+                             train::dp::accountant_epsilon(args->accountant, s, args->q, args->steps, args->delta),
+                             args->accountant);
     std::cout << fmt::format("{}\n", s);
     exit_code = 0;
   });

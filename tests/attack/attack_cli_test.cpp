@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace cwrf::attack {
 namespace {
 
@@ -43,6 +45,36 @@ TEST(AttackCli, RunsOverModelDirectoriesAndReusesSignals) {
   EXPECT_NE(again.out.find("0 computed, 4 cached"), std::string::npos) << again.out;
 }
 
+TEST(AttackCli, RunsBaseBavariaAndQmiaWithTheirPerExampleView) {
+  testing::TinyModels tiny;
+  testing::train_tiny_models(tiny, 4);
+  const auto out = tiny.dir / "attack";
+  const Invocation r = run_cwrf("attack --threads 1 --bootstrap 0 --no-plot --attacks base,bavaria,qmia "
+                                "--qmia-epochs 2 --qmia-fpr 0.1,0.3 --vulnerable-top 5 "
+                                "--models" + join(tiny.models) + " --out " + out.string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("eps_lb"), std::string::npos) << r.out;
+  const auto results = nlohmann::json::parse(read_file(out / "results.json"));
+  std::vector<std::string> names;
+  for (const auto& a : results.at("attacks")) names.push_back(a.at("name"));
+  EXPECT_EQ(names, (std::vector<std::string>{"base-online", "base-offline", "bavaria-t-online",
+                                             "bavaria-t-offline", "bavaria-n-online", "bavaria-n-offline", "qmia-0.1",
+                                             "qmia-0.3"}));
+  for (const auto& a : results.at("attacks")) {
+    ASSERT_FALSE(a.contains("skipped")) << a.dump();
+    const size_t targets = a.at("attack") == "qmia" ? 1u : 4u;  // attack.qmia_targets = 1
+    ASSERT_EQ(a.at("per_target").size(), targets) << a.at("name");
+    EXPECT_GE(a.at("per_target")[0].at("empirical_epsilon").at("lower_bound").get<double>(), 0.0);
+  }
+  const auto& q = results.at("attacks")[6].at("per_target")[0].at("qmia");
+  EXPECT_EQ(q.at("known_non_members"), 20);  // the target's reference set (data.ref_size)
+  EXPECT_GE(q.at("threshold_fpr").get<double>(), 0.0);
+  const std::string csv = read_file(out / "vulnerable.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6);
+  EXPECT_TRUE(std::filesystem::exists(out / "vulnerable.png"));
+  EXPECT_TRUE(results.at("vulnerable").contains("attack"));
+}
+
 TEST(AttackCli, ErrorsAreOneLine) {
   testing::TinyModels tiny;
   testing::train_tiny_models(tiny, 4);
@@ -56,7 +88,7 @@ TEST(AttackCli, ErrorsAreOneLine) {
   expect_one_line(run_cwrf("attack --threads 1 --attacks lira --models" + join(tiny.models) + out), "too few models for LiRA");
   expect_one_line(run_cwrf("attack --models " + tiny.models[0].string() + out), "at least 2 model directories");
   expect_one_line(run_cwrf("attack --attacks magic --models" + join(tiny.models) + out),
-                  "--attacks has unknown value 'magic'; expected one of: lira, rmia, metric");
+                  "--attacks has unknown value 'magic'; expected one of: lira, rmia, metric, base, bavaria, qmia");
   expect_one_line(run_cwrf("attack --queries rotate --models" + join(tiny.models) + out),
                   "--queries is invalid: unknown query 'rotate'");
   // The flags are generated from the attack settings table and validated before any inference.

@@ -1,7 +1,12 @@
 // The attack stage over a synthetic logits tensor: every variant runs, perfectly separable logits
-// are found, skipped variants and too few models are reported, and the output files are complete.
+// are found, skipped variants and too few models are reported, and the output files are complete;
+// BASE and BaVarIA through the runner, BASE ≡ RMIA (γ = 1) on its signals, each target's empirical ε
+// against a recomputation, QMIA's need for the models, vulnerable.csv / .png.
 #include "cwrf/attack/runner.h"
+#include "cwrf/attack/empirical_epsilon.h"
+#include "cwrf/attack/protocol.h"
 #include "cwrf/attack/settings.h"
+#include "cwrf/attack/vulnerable.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/npy.h"
@@ -10,6 +15,8 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <set>
 
 namespace cwrf::attack {
 namespace {
@@ -134,6 +141,106 @@ TEST(Runner, WritesTheOutputFiles) {
   EXPECT_NE(roc.find(",1,1\n"), std::string::npos);
   // The plot exists whenever gnuplot does; without it a warning says so.
   EXPECT_TRUE(std::filesystem::exists(dir / "roc.png") || !warnings.empty());
+}
+
+TEST(Runner, BaseAndBavariaRunAndEveryTargetHasItsEmpiricalEpsilon) {
+  const MembershipMask m = testing::lira_membership(8, 300, 1);
+  const torch::Tensor labels = torch::arange(300, torch::kLong).remainder(3);
+  const config::Config c = settings({{"attack.targets", "2"}, {"attack.bootstrap", "0"}, {"attack.attacks", "base,bavaria"}});
+  const AttackRun run = run_attacks(member_logits(m, labels, 12.0, 2), labels, m, c);
+  ASSERT_EQ(run.variants.size(), 2u + 4u);
+  EXPECT_EQ(run.variants[0].name, "base-online");
+  EXPECT_EQ(run.variants[2].name, "bavaria-t-online");
+  EXPECT_EQ(run.variants[5].name, "bavaria-n-offline");
+  for (const VariantResult& v : run.variants) {
+    ASSERT_TRUE(v.skipped.empty()) << v.name << ": " << v.skipped;
+    for (size_t i = 0; i < v.targets.size(); ++i) {
+      const TargetResult& t = v.targets[i];
+      EXPECT_GT(t.metrics.auc, 0.97) << v.name;
+      // The run's ε (shared Clopper-Pearson table) is the standalone computation on the same ROC.
+      EmpiricalEpsilonOptions eo;
+      eo.delta = 1e-5;
+      const EmpiricalEpsilon e = empirical_epsilon(t.scores, run.membership[i], eo);
+      EXPECT_EQ(t.epsilon.lower_bound.epsilon, e.lower_bound.epsilon) << v.name;
+      EXPECT_EQ(t.epsilon.point.epsilon, e.point.epsilon) << v.name;
+      EXPECT_GT(t.epsilon.lower_bound.epsilon, 1.0) << v.name;  // separable: a large ε is certified
+    }
+  }
+  const nlohmann::json j = variant_json(run.variants[0], {});
+  EXPECT_EQ(j.at("per_target")[0].at("empirical_epsilon").at("lower_bound"), run.variants[0].targets[0].epsilon.lower_bound.epsilon);
+  EXPECT_EQ(j.at("per_target")[0].at("empirical_epsilon").at("delta"), 1e-5);
+  EXPECT_TRUE(j.at("mean").contains("epsilon_lower_bound"));
+  EXPECT_NE(summary_table(run).find("eps_lb"), std::string::npos);
+}
+
+TEST(Runner, BaseIsRmiaWithGammaOneOnTheSameSignal) {
+  // Lassila et al.: "BASE and RMIA are equivalent under a specific hyperparameter setting" — RMIA
+  // online with γ = 1 and BASE's signal (softmax(z/T), no margin) ranks the target's examples as BASE
+  // online does: every ROC point of RMIA is one of BASE's, up to RMIA's merging of ties.
+  const MembershipMask m = testing::lira_membership(9, 400, 21);
+  const torch::Tensor labels = torch::arange(400, torch::kLong).remainder(3);
+  const torch::Tensor logits = member_logits(m, labels, 0.8, 2);
+  const config::Config c = settings({{"attack.targets", "3"},
+                                     {"attack.bootstrap", "0"},
+                                     {"attack.attacks", "rmia,base"},
+                                     {"attack.rmia_variants", "online"},
+                                     {"attack.base_variants", "online"},
+                                     {"attack.rmia_gamma", "1"},
+                                     {"attack.rmia_temperature", "2"},
+                                     {"attack.base_temperature", "2"},
+                                     {"attack.queries", "identity"}});
+  const AttackRun run = run_attacks(logits.slice(2, 0, 1), labels, m, c);
+  ASSERT_EQ(run.variants.size(), 2u);
+  const VariantResult &rmia = run.variants[0], &base = run.variants[1];
+  ASSERT_EQ(rmia.name, "rmia-online");
+  ASSERT_EQ(base.name, "base-online");
+  for (size_t i = 0; i < 3; ++i) {
+    const RocCurve rb = roc_curve(base.targets[i].scores, run.membership[i]);
+    const RocCurve rr = roc_curve(rmia.targets[i].scores, run.membership[i]);
+    std::set<std::pair<int64_t, int64_t>> points;
+    for (size_t p = 0; p < rb.size(); ++p) points.insert({rb.true_positives[p], rb.false_positives[p]});
+    for (size_t p = 0; p < rr.size(); ++p) EXPECT_TRUE(points.count({rr.true_positives[p], rr.false_positives[p]})) << p;
+    EXPECT_NEAR(base.targets[i].metrics.auc, rmia.targets[i].metrics.auc, 2e-3);
+    EXPECT_GT(base.targets[i].metrics.auc, 0.55);
+  }
+}
+
+TEST(Runner, QmiaNeedsTheModels) {
+  const MembershipMask m = testing::lira_membership(4, 40, 2);
+  const torch::Tensor labels = torch::zeros({40}, torch::kLong);
+  try {
+    run_attacks(member_logits(m, labels, 1.0, 1), labels, m, settings({{"attack.attacks", "qmia"}}));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("attack 'qmia' needs the model directories"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Runner, WritesTheMostExposedExamples) {
+  const MembershipMask m = testing::lira_membership(6, 80, 4);
+  const torch::Tensor labels = torch::arange(80, torch::kLong).remainder(3);
+  const config::Config plan = settings({{"attack.targets", "2"},
+                                        {"attack.bootstrap", "0"},
+                                        {"attack.attacks", "lira,rmia"},
+                                        {"attack.vulnerable_top", "10"},
+                                        {"attack.vulnerable_grid", "5"}});
+  const AttackRun run = run_attacks(member_logits(m, labels, 3.0, 2), labels, m, plan);
+  cwrf::testing::TempDir dir;
+  OutputContext context;
+  context.pool = torch::arange(100, 180, torch::kLong);
+  context.labels = labels;
+  context.images = torch::randint(0, 256, {80, 1, 4, 4}, torch::kUInt8);
+  context.plot = false;
+  write_attack_outputs(run, plan, dir.path(), context);
+  const auto results = nlohmann::json::parse(read_file(dir / "results.json"));
+  const auto& v = results.at("vulnerable");
+  const VulnerableList list = vulnerable_examples(run, 1e-3, 10);
+  EXPECT_EQ(v.at("attack"), list.variant);
+  EXPECT_EQ(read_file(dir / "vulnerable.csv"), vulnerable_csv(list, context.pool, context.labels));
+  EXPECT_EQ(v.at("png_examples"), 5);
+  EXPECT_TRUE(std::filesystem::exists(dir / "vulnerable.png"));
+  const std::string csv = read_file(dir / "vulnerable.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 11);
 }
 
 }  // namespace

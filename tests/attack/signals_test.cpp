@@ -47,6 +47,35 @@ TEST(Signals, QueriesParseAndTransform) {
   EXPECT_EQ(s[0][0][3][2].item<float>(), 0.0f);
 }
 
+TEST(Signals, ReflectedShiftsAndTheRmia18Preset) {
+  // tf.pad(mode="REFLECT") by one pixel, then a crop: the row entering at the edge is the row beside the edge.
+  const torch::Tensor x = torch::arange(16, torch::kFloat32).reshape({1, 1, 4, 4});
+  const auto q = parse_queries({"shift:1:0:reflect", "mirror+shift:0:-1:reflect", "shift:0:0:reflect"});
+  const torch::Tensor right = apply_query(x, q[0]);  // out[., j] = x[., j − 1], column −1 reflected to column 1
+  for (int64_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(right[0][0][i][0].item<float>(), x[0][0][i][1].item<float>());
+    for (int64_t j = 1; j < 4; ++j) EXPECT_EQ(right[0][0][i][j].item<float>(), x[0][0][i][j - 1].item<float>());
+  }
+  const torch::Tensor up = apply_query(x, q[1]);  // mirrored, then out[i] = m[i + 1], row 4 reflected to row 2
+  const torch::Tensor m = x.flip({3});
+  for (int64_t j = 0; j < 4; ++j) {
+    for (int64_t i = 0; i < 3; ++i) EXPECT_EQ(up[0][0][i][j].item<float>(), m[0][0][i + 1][j].item<float>());
+    EXPECT_EQ(up[0][0][3][j].item<float>(), m[0][0][2][j].item<float>());
+  }
+  EXPECT_TRUE(q[2].is_identity());
+  EXPECT_FALSE(q[2].reflect);
+  EXPECT_THROW(apply_query(x, parse_queries({"shift:4:0:reflect"})[0]), Error);  // no reflection for the 4x4 image
+  EXPECT_THROW(parse_queries({"shift:1:0:wrap"}), Error);
+  const auto all = parse_queries({"rmia18"});
+  ASSERT_EQ(all.size(), 18u);
+  int mirrored = 0, reflected = 0;
+  for (const Query& a : all) mirrored += a.mirror, reflected += a.reflect;
+  EXPECT_EQ(mirrored, 9);
+  EXPECT_EQ(reflected, 16);
+  EXPECT_EQ(expand_query_presets({"identity", "rmia18"}).size(), 19u);
+  EXPECT_THROW(parse_queries({"identity", "rmia18"}), Error);  // identity twice
+}
+
 TEST(Signals, LogitsAreTheModelsOutputsUnderEachQuery) {
   testing::TinyModels tiny;
   testing::train_tiny_models(tiny, 4);

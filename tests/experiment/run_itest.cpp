@@ -1,5 +1,7 @@
 // `cwrf run` end to end on a tiny synthetic experiment: the report's structure, a second
-// invocation doing no work, and kill-and-resume giving the same report as an uninterrupted run.
+// invocation doing no work, kill-and-resume giving the same report as an uninterrupted run, and the
+// newer attacks and audits (BASE, BaVarIA, QMIA, empirical ε beside DP-SGD's accountant, the
+// per-example view) in an experiment.
 #include "cwrf/common/files.h"
 #include "cwrf/experiment/experiment.h"
 #include "cwrf/experiment/runner.h"
@@ -8,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 
 namespace cwrf::experiment {
 namespace {
@@ -152,6 +155,46 @@ TEST_F(RunTest, KilledAndResumedGivesTheSameReport) {
   EXPECT_EQ(resumed.markdown, reference.markdown);
   EXPECT_EQ(read_file(dir_ / "killed" / "report" / "results.csv"),
             read_file(dir_ / "uninterrupted" / "report" / "results.csv"));
+}
+
+TEST_F(RunTest, NewAttacksAndTheEmpiricalEpsilonInTheReport) {
+  std::string text = read_file(dir_ / "exp.toml");
+  text.replace(text.find("attacks = [\"lira\", \"rmia\"]"), std::string("attacks = [\"lira\", \"rmia\"]").size(),
+               "attacks = [\"lira\", \"rmia\", \"base\", \"bavaria\", \"qmia\"]\nqmia_epochs = 2\nqmia_fpr = [0.1]\n"
+               "vulnerable_top = 7");
+  text.replace(text.find("[[row]]\nname = \"CE + CWRF\""), std::string("[[row]]\nname = \"CE + CWRF\"").size(),
+               "[[row]]\nname = \"DP-SGD\"\ndefense = \"dpsgd\"\nmodel = { norm = \"group\" }\n"
+               "dp = { noise_multiplier = 1.0, accountant = \"prv\" }\n[[row]]\nname = \"CE + CWRF\"");
+  cwrf::testing::write_bytes(dir_ / "new.toml", text);
+  Experiment e = read_experiment(dir_ / "new.toml");
+  e.settings.set("experiment.out", (dir_ / "new").string(), "test");
+  const RunSummary s = run_experiment(e, {}, CWRF_BINARY);
+  EXPECT_EQ(s.attacked, 3);
+  const std::string md = read_file(s.report_dir / "report.md");
+  for (const char* part : {"BASE AUC (%)", "BaVarIA AUC (%)", "QMIA AUC (%)", "ε_lb (LiRA)", "DP ε (accountant)", "DP-SGD"})
+    EXPECT_NE(md.find(part), std::string::npos) << part << "\n" << md;
+  const auto results = nlohmann::json::parse(read_file(s.report_dir / "results.json"));
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& row : results) {
+    for (const char* key : {"base_auc_mean", "bavaria_auc_mean", "qmia_auc_mean", "lira_eps_lb_mean"})
+      EXPECT_TRUE(row.at(key).is_number()) << key << " " << row.dump();
+    // Only the DP-SGD row has an accountant's ε.
+    if (row.at("row") == "DP-SGD") {
+      ASSERT_TRUE(row.at("dp_epsilon_mean").is_number()) << row.dump();
+      EXPECT_GT(row.at("dp_epsilon_mean").get<double>(), 0.0);
+    } else {
+      EXPECT_TRUE(row.at("dp_epsilon_mean").is_null()) << row.dump();
+    }
+  }
+  // Every attack directory has its per-example view.
+  int views = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "new"))
+    if (entry.path().filename() == "vulnerable.csv") {
+      ++views;
+      const std::string csv = read_file(entry.path());
+      EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 8) << entry.path();
+    }
+  EXPECT_EQ(views, 3);
 }
 
 }  // namespace

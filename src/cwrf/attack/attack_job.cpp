@@ -1,5 +1,7 @@
 #include "cwrf/attack/attack_job.h"
 
+#include "cwrf/attack/family.h"
+#include "cwrf/attack/model_access.h"
 #include "cwrf/attack/model_set.h"
 #include "cwrf/attack/settings.h"
 #include "cwrf/attack/signals.h"
@@ -83,7 +85,11 @@ AttackJobResult run_attack_job(const AttackJob& job, const AttackJobCallbacks& c
   result.signals_computed = signals.computed;
   result.signals_reused = signals.reused;
 
-  result.run = run_attacks(signals.logits, signals.labels, set.membership, settings, log);
+  // The models and their data, for the families that need more than signals and for vulnerable.png.
+  ModelAccess access(set, so.queries, job.device, so.batch_size);
+  bool needs_models = false;
+  for (const std::string& name : settings.get_strings("attack.attacks")) needs_models |= find_family(name).needs_models;
+  result.run = run_attacks(signals.logits, signals.labels, set.membership, settings, log, needs_models ? &access : nullptr);
   result.attack_seconds = result.run.seconds;
 
   nlohmann::json models = nlohmann::json::array();
@@ -93,10 +99,15 @@ AttackJobResult run_attack_job(const AttackJob& job, const AttackJobCallbacks& c
     nlohmann::json entry = {{"path", m.path.string()}, {"hash", m.hash}, {"split_model", m.split_model}};
     for (const char* metric : {"test_acc", "train_acc"})
       if (m.metrics.contains(metric)) entry[metric] = m.metrics[metric];
+    // DP-SGD models: the accountant's (ε, δ), beside which the report puts the attacks' empirical ε.
+    if (m.metrics.contains("noise_multiplier"))
+      for (const char* metric : {"epsilon", "delta", "accountant", "noise_multiplier"})
+        if (m.metrics.contains(metric)) entry[std::string("dp_") + metric] = m.metrics[metric];
     models.push_back(entry);
   }
   context.pool = set.pool;
   context.labels = signals.labels;
+  if (settings.get_int("attack.vulnerable_grid") > 0 && access.image_data()) context.images = access.pool_images();
   context.plot = job.plot;
   context.extra = job.extra;
   context.extra["job_key"] = key;

@@ -10,12 +10,18 @@ namespace cwrf::attack {
 AttackFamily lira_family();    // families/lira.cpp
 AttackFamily rmia_family();    // families/rmia.cpp
 AttackFamily metric_family();  // families/metric.cpp
+AttackFamily base_family();     // families/base.cpp
+AttackFamily bavaria_family();  // families/bavaria.cpp
+AttackFamily qmia_family();     // families/qmia.cpp
 
 const std::vector<AttackFamily>& attack_families() {
   static const std::vector<AttackFamily> families = {
       lira_family(),
       rmia_family(),
       metric_family(),
+      base_family(),
+      bavaria_family(),
+      qmia_family(),
   };
   return families;
 }

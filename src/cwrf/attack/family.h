@@ -20,6 +20,8 @@
 
 namespace cwrf::attack {
 
+class ModelAccess;  // model_access.h: the models and their data, for families that need more than signals
+
 // What every family's scoring sees, computed once per run.
 struct AttackInputs {
   const torch::Tensor* logits = nullptr;  // [models, examples, queries, classes]
@@ -29,6 +31,7 @@ struct AttackInputs {
   std::vector<int64_t> label_list;        // the labels as a vector
   int64_t classes = 0;
   uint64_t seed = 0;                      // attack.seed (population subsets)
+  ModelAccess* models = nullptr;          // set for families with needs_models (attack_job.cpp fills it)
 };
 
 struct Variant {
@@ -39,6 +42,7 @@ struct Variant {
 struct TargetScores {
   std::vector<double> scores;        // [examples], higher = member
   double threshold_accuracy = -1.0;  // a fitted operating point's balanced accuracy, when the attack has one
+  nlohmann::json details = nlohmann::json::object();  // per-target facts for results.json (QMIA: its threshold's rates)
 };
 
 // Scores one target (its shadow split) under one variant.
@@ -55,6 +59,11 @@ struct AttackFamily {
   std::function<std::string(const config::Config&, const Variant&, const ShadowSplit&)> shortfall;
   // Per-run preparation (e.g. RMIA's signal) and the scorer it gives.
   std::function<TargetScorer(const config::Config&, const AttackInputs&)> prepare;
+  // The family scores from the models and their data (e.g. trains a model of its own), not from the
+  // signals alone: the attack job gives it AttackInputs::models; run_attacks without one is an Error.
+  bool needs_models = false;
+  // When set and > 0: the family attacks only the first N of the run's targets (an expensive attack).
+  std::function<int64_t(const config::Config&)> target_limit;
 };
 
 // Every family, in report order (families.cpp: the one registration table).

@@ -5,10 +5,12 @@
 #include "cwrf/attack/protocol.h"
 #include "cwrf/attack/settings.h"
 #include "cwrf/attack/statistics.h"
+#include "cwrf/attack/vulnerable.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/mean_sd.h"
 #include "cwrf/common/npy.h"
+#include "cwrf/data/png.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -57,6 +59,27 @@ nlohmann::json metrics_json(const RocMetrics& m) {
   return j;
 }
 
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+nlohmann::json epsilon_json(const EmpiricalEpsilon& e) {
+  const EpsilonWitness& w = e.lower_bound;
+  return {{"lower_bound", w.epsilon},
+          {"point", finite_or_null(e.point.epsilon)},
+          {"delta", e.delta},
+          {"confidence", e.confidence},
+          {"threshold", finite_or_null(w.threshold)},
+          {"true_positives", w.true_positives},
+          {"false_positives", w.false_positives},
+          {"complement", w.complement}};
+}
+
+// How many of the run's targets a family attacks.
+size_t family_targets(const AttackFamily& family, const config::Config& settings, size_t targets) {
+  if (!family.target_limit) return targets;
+  const int64_t limit = family.target_limit(settings);
+  return limit > 0 ? std::min(targets, static_cast<size_t>(limit)) : targets;
+}
+
 // Lossless thinning of a ROC curve for CSV: interior points of straight segments are dropped.
 std::vector<size_t> corner_points(const RocCurve& roc) {
   std::vector<size_t> keep;
@@ -86,10 +109,11 @@ void check_feasible(const MembershipMask& membership, const config::Config& sett
     const AttackFamily& family = find_family(name);
     std::string first_reason;
     bool feasible = false;
+    const size_t attacked = family_targets(family, settings, splits.size());
     for (const Variant& v : family.variants(settings)) {
       std::string reason;
-      for (const ShadowSplit& s : splits)
-        if (reason.empty()) reason = family.shortfall(settings, v, s);
+      for (size_t i = 0; i < attacked; ++i)
+        if (reason.empty()) reason = family.shortfall(settings, v, splits[i]);
       if (reason.empty()) {
         feasible = true;
         break;
@@ -101,7 +125,8 @@ void check_feasible(const MembershipMask& membership, const config::Config& sett
 }
 
 AttackRun run_attacks(const torch::Tensor& logits, const torch::Tensor& labels, const MembershipMask& membership,
-                      const config::Config& settings, const std::function<void(const std::string&)>& log) {
+                      const config::Config& settings, const std::function<void(const std::string&)>& log,
+                      ModelAccess* models) {
   const auto started = Clock::now();
   require(logits.dim() == 4 && logits.size(0) == membership.models && logits.size(1) == membership.examples,
           fmt::format("run_attacks: logits must be [models = {}, examples = {}, queries, classes]", membership.models,
@@ -127,11 +152,20 @@ AttackRun run_attacks(const torch::Tensor& logits, const torch::Tensor& labels, 
   inputs.label_list.assign(labels_long.data_ptr<int64_t>(), labels_long.data_ptr<int64_t>() + membership.examples);
   inputs.classes = logits.size(3);
   inputs.seed = static_cast<uint64_t>(settings.get_int("attack.seed"));
+  inputs.models = models;
   const RocOptions roc = roc_options(settings);
+  EmpiricalEpsilonOptions eo;
+  eo.confidence = settings.get_float("attack.epsilon_confidence");
+  eo.delta = settings.get_float("attack.epsilon_delta");
+  ClopperPearsonTable bounds(per_side_level(eo.confidence));  // shared by every target and variant
 
   for (const AttackFamily& family : attack_families()) {
     const auto selected = settings.get_strings("attack.attacks");
     if (std::find(selected.begin(), selected.end(), family.name) == selected.end()) continue;
+    require(!family.needs_models || models != nullptr,
+            fmt::format("attack '{}' needs the model directories and their data, not only their logits (run it with "
+                        "cwrf attack or in an experiment)", family.name));
+    const size_t attacked = family_targets(family, settings, splits.size());
     const TargetScorer score = family.prepare(settings, inputs);
     for (const Variant& variant : family.variants(settings)) {
       VariantResult v;
@@ -140,17 +174,19 @@ AttackRun run_attacks(const torch::Tensor& logits, const torch::Tensor& labels, 
       v.name = family.name + "-" + variant.name;
       v.options = variant.options;
       const auto variant_started = Clock::now();
-      for (const ShadowSplit& s : splits)
-        if (v.skipped.empty()) v.skipped = family.shortfall(settings, variant, s);
-      for (size_t i = 0; i < splits.size() && v.skipped.empty(); ++i) {
+      for (size_t i = 0; i < attacked; ++i)
+        if (v.skipped.empty()) v.skipped = family.shortfall(settings, variant, splits[i]);
+      for (size_t i = 0; i < attacked && v.skipped.empty(); ++i) {
         TargetResult r;
         r.target = run.targets[i];
         TargetScores scored = score(variant, splits[i]);
         r.scores = std::move(scored.scores);
         r.threshold_accuracy = scored.threshold_accuracy;
+        r.details = std::move(scored.details);
         RocOptions o = roc;
         o.seed = derive(inputs.seed, v.name, r.target);
         r.metrics = evaluate_roc(r.scores, run.membership[i], o);
+        r.epsilon = empirical_epsilon(roc_curve(r.scores, run.membership[i]), eo, bounds);
         v.targets.push_back(std::move(r));
       }
       v.seconds = seconds_since(variant_started);
@@ -172,12 +208,13 @@ nlohmann::json variant_json(const VariantResult& v, const std::vector<std::strin
     return j;
   }
   j["seconds"] = v.seconds;
-  std::vector<double> auc, bal, thr_acc;
+  std::vector<double> auc, bal, thr_acc, eps_lb;
   std::vector<std::vector<double>> tpr;
   nlohmann::json per = nlohmann::json::array();
   for (const TargetResult& r : v.targets) {
     auc.push_back(r.metrics.auc);
     bal.push_back(r.metrics.balanced_accuracy);
+    eps_lb.push_back(r.epsilon.lower_bound.epsilon);
     tpr.resize(r.metrics.tpr.size());
     for (size_t l = 0; l < r.metrics.tpr.size(); ++l) tpr[l].push_back(r.metrics.tpr[l]);
     nlohmann::json t = metrics_json(r.metrics);
@@ -187,6 +224,8 @@ nlohmann::json variant_json(const VariantResult& v, const std::vector<std::strin
       t["threshold_accuracy"] = r.threshold_accuracy;
       thr_acc.push_back(r.threshold_accuracy);
     }
+    t["empirical_epsilon"] = epsilon_json(r.epsilon);
+    for (const auto& [key, value] : r.details.items()) t[key] = value;
     per.push_back(t);
   }
   auto both = [&](const std::vector<double>& values, nlohmann::json& mean, nlohmann::json& sd, const std::string& key) {
@@ -198,6 +237,7 @@ nlohmann::json variant_json(const VariantResult& v, const std::vector<std::strin
   both(auc, mean, sd, "auc");
   both(bal, mean, sd, "balanced_accuracy");
   if (!thr_acc.empty()) both(thr_acc, mean, sd, "threshold_accuracy");
+  both(eps_lb, mean, sd, "epsilon_lower_bound");
   mean["tpr_at_fpr"] = nlohmann::json::object();
   sd["tpr_at_fpr"] = nlohmann::json::object();
   if (!v.targets.empty())
@@ -229,10 +269,10 @@ std::vector<std::string> write_attack_outputs(const AttackRun& run, const config
   for (const VariantResult& v : run.variants)
     if (v.skipped.empty()) done.push_back(&v);
   for (const VariantResult* v : done) {
-    torch::Tensor scores = torch::empty({T, N}, torch::kFloat64);
-    for (int64_t i = 0; i < T; ++i)
-      std::copy(v->targets[static_cast<size_t>(i)].scores.begin(), v->targets[static_cast<size_t>(i)].scores.end(),
-                scores[i].data_ptr<double>());
+    torch::Tensor scores = torch::full({T, N}, std::nan(""), torch::kFloat64);  // NaN: a target it did not attack
+    for (size_t i = 0; i < v->targets.size(); ++i)
+      std::copy(v->targets[i].scores.begin(), v->targets[i].scores.end(),
+                scores[static_cast<int64_t>(i)].data_ptr<double>());
     save_npy(out / "scores" / (v->name + ".npy"), scores);
   }
 
@@ -252,7 +292,11 @@ std::vector<std::string> write_attack_outputs(const AttackRun& run, const config
         csv << t << "," << model << "," << n << "," << (pool.defined() ? pool.data_ptr<int64_t>()[n] : n) << ","
             << (labels.defined() ? labels.data_ptr<int64_t>()[n] : -1) << ","
             << int(run.membership[static_cast<size_t>(i)][static_cast<size_t>(n)]);
-        for (const VariantResult* v : done) csv << "," << csv_number(v->targets[static_cast<size_t>(i)].scores[static_cast<size_t>(n)]);
+        for (const VariantResult* v : done) {
+          csv << ",";
+          if (static_cast<size_t>(i) < v->targets.size())
+            csv << csv_number(v->targets[static_cast<size_t>(i)].scores[static_cast<size_t>(n)]);
+        }
         csv << "\n";
       }
     }
@@ -289,6 +333,31 @@ std::vector<std::string> write_attack_outputs(const AttackRun& run, const config
     if (!warning.empty()) warnings.push_back(warning);
   }
 
+  // The most exposed examples under the strongest variant (vulnerable.h).
+  const int64_t top = settings.get_int("attack.vulnerable_top"), grid = settings.get_int("attack.vulnerable_grid");
+  nlohmann::json vulnerable = nullptr;
+  if (top > 0 || grid > 0) {
+    const VulnerableList list =
+        vulnerable_examples(run, settings.get_float("attack.vulnerable_fpr"), std::max(top, grid));
+    if (!list.variant.empty()) {
+      vulnerable = {{"attack", list.variant}, {"fpr_level", list.fpr_level}, {"examples", std::min<int64_t>(top, static_cast<int64_t>(list.examples.size()))}};
+      if (top > 0) {
+        VulnerableList head = list;
+        if (static_cast<int64_t>(head.examples.size()) > top) head.examples.resize(static_cast<size_t>(top));
+        write_file_atomic(out / "vulnerable.csv", vulnerable_csv(head, context.pool, context.labels));
+        vulnerable["csv"] = "vulnerable.csv";
+      }
+      if (grid > 0 && context.images.defined()) {
+        std::vector<int64_t> shown;
+        for (const VulnerableExample& e : list.examples)
+          if (static_cast<int64_t>(shown.size()) < grid) shown.push_back(e.example);
+        data::write_png_rgb(out / "vulnerable.png", image_grid(context.images, shown));
+        vulnerable["png"] = "vulnerable.png";
+        vulnerable["png_examples"] = shown.size();
+      }
+    }
+  }
+
   // results.json last: its presence means the rest is complete.
   nlohmann::json results = context.extra;
   results["format"] = 1;
@@ -300,8 +369,12 @@ std::vector<std::string> write_attack_outputs(const AttackRun& run, const config
   results["attack_seconds"] = run.seconds;
   results["attacks"] = nlohmann::json::array();
   for (const VariantResult& v : run.variants) results["attacks"].push_back(variant_json(v, context.model_paths));
+  results["empirical_epsilon_rule"] =
+      "max over the ROC's thresholds of log((TPR - delta)/FPR) and log((TNR - delta)/FNR), TPR and TNR one-sided "
+      "Clopper-Pearson lower bounds, FPR and FNR upper bounds, each at 1 - (1 - confidence)/2";
   results["files"] = {{"membership", "membership.npy"}, {"targets", "targets.npy"}, {"scores", "scores/<name>.npy"},
                       {"scores_csv", "scores.csv"},     {"roc", "roc/<name>.csv"},  {"plot", "roc.png"}};
+  if (!vulnerable.is_null()) results["vulnerable"] = vulnerable;
   write_file_atomic(out / "results.json", results.dump(2) + "\n");
   return warnings;
 }
@@ -316,17 +389,19 @@ std::string summary_table(const AttackRun& run) {
     }
   s << fmt::format("{:<24} {:>15} {:>15}", "attack", "AUC", "bal. accuracy");
   for (double l : levels) s << fmt::format(" {:>17}", fmt::format("TPR@FPR<={:g}", l));
+  s << fmt::format(" {:>15}", "eps_lb");
   s << fmt::format("   (mean ± sd over {} targets)\n", run.targets.size());
   for (const VariantResult& v : run.variants) {
     if (!v.skipped.empty()) {
       s << fmt::format("{:<24} skipped: {}\n", v.name, v.skipped);
       continue;
     }
-    std::vector<double> auc, bal;
+    std::vector<double> auc, bal, eps;
     std::vector<std::vector<double>> tpr(levels.size());
     for (const TargetResult& r : v.targets) {
       auc.push_back(r.metrics.auc);
       bal.push_back(r.metrics.balanced_accuracy);
+      eps.push_back(r.epsilon.lower_bound.epsilon);
       for (size_t l = 0; l < levels.size() && l < r.metrics.tpr.size(); ++l) tpr[l].push_back(r.metrics.tpr[l]);
     }
     const MeanSd a = mean_sd(auc), b = mean_sd(bal);
@@ -336,6 +411,9 @@ std::string summary_table(const AttackRun& run) {
       const MeanSd m = mean_sd(t);
       s << fmt::format(" {:>17}", fmt::format("{:.4f} ± {:.4f}", m.mean, m.sd));
     }
+    const MeanSd e = mean_sd(eps);
+    s << fmt::format(" {:>15}", fmt::format("{:.3f} ± {:.3f}", e.mean, e.sd));
+    if (v.targets.size() != run.targets.size()) s << fmt::format("   ({} targets)", v.targets.size());
     s << "\n";
   }
   return s.str();

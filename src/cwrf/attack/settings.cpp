@@ -23,7 +23,9 @@ config::Schema build_schema() {
        "attack the first N models, each with the others as shadows (leave-one-out; 0: every model)", {}, true,
        config::at_least(0)},
       {"attack.queries", Type::StringList, config::Json::array(),
-       "identity, mirror, shift:DX:DY, mirror+shift:DX:DY (empty: identity,mirror for images, identity for text)",
+       "identity, mirror, shift:DX:DY, mirror+shift:DX:DY (zero fill; :reflect appended: reflection padding), rmia18 "
+       "(the RMIA research code's 18: image and mirror, shifts in {-1,0,1}^2, reflected); empty: identity,mirror for "
+       "images, identity for text",
        {}, true, {},
        [](const config::Json& value) -> std::string {
          try {
@@ -41,6 +43,18 @@ config::Schema build_schema() {
       {"attack.seed", Type::Int, 0, "seed of population subsets and bootstrap"},
       {"attack.batch_size", Type::Int, train::kInferenceBatchSize, "inference batch size of the signals", {}, false,
        config::at_least(1)},
+      {"attack.epsilon_confidence", Type::Float, 0.95,
+       "empirical epsilon: joint confidence of each threshold's Clopper-Pearson bounds", {}, true, config::open(0, 1)},
+      {"attack.epsilon_delta", Type::Float, 1e-5,
+       "empirical epsilon: the delta of the (epsilon, delta) it bounds (DP-SGD's default dp.delta)", {}, true,
+       config::half_open(0, 1)},
+      {"attack.vulnerable_top", Type::Int, 100,
+       "vulnerable.csv: the N examples most exposed to the strongest attack (0: none)", {}, true, config::at_least(0)},
+      {"attack.vulnerable_grid", Type::Int, 32, "vulnerable.png: the first N of them as images (image data; 0: none)",
+       {}, true, config::at_least(0)},
+      {"attack.vulnerable_fpr", Type::Float, 1e-3,
+       "vulnerable.*: the strongest attack is the one with the highest mean TPR at this FPR", {}, true,
+       config::open(0, 1)},
   };
   for (const AttackFamily& f : attack_families())
     for (const config::Option& o : f.settings) options.push_back(o);
@@ -82,6 +96,7 @@ void check_attack_settings(const config::Config& settings) {
 std::vector<std::string> resolved_queries(const config::Config& settings, const std::string& model_name) {
   std::vector<std::string> names = settings.get_strings("attack.queries");
   if (names.empty()) return default_queries(model_name);
+  names = expand_query_presets(names);
   const std::string problem = query_domain_problem(parse_queries(names), model_name);
   require(problem.empty(), fmt::format("{}: {}", settings.label("attack.queries"), problem));
   return names;

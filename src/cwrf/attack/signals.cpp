@@ -55,6 +55,28 @@ torch::Tensor shift(const torch::Tensor& x, int64_t dx, int64_t dy) {
   return out;
 }
 
+// Rows (or columns) i − d of a dimension of size `size`, reflected about the first and last index.
+torch::Tensor reflected_index(int64_t size, int64_t d) {
+  std::vector<int64_t> idx(static_cast<size_t>(size));
+  for (int64_t i = 0; i < size; ++i) {
+    int64_t j = i - d;
+    if (j < 0) j = -j;
+    if (j >= size) j = 2 * (size - 1) - j;
+    idx[static_cast<size_t>(i)] = j;
+  }
+  return torch::tensor(idx, torch::kLong);
+}
+
+torch::Tensor reflect_shift(const torch::Tensor& x, int64_t dx, int64_t dy) {
+  const int64_t H = x.size(2), W = x.size(3);
+  require(std::abs(dx) < W && std::abs(dy) < H,
+          fmt::format("a reflected shift of ({}, {}) must be smaller than the {}x{} image", dx, dy, H, W));
+  torch::Tensor out = x;
+  if (dy != 0) out = out.index_select(2, reflected_index(H, dy).to(x.device()));
+  if (dx != 0) out = out.index_select(3, reflected_index(W, dx).to(x.device()));
+  return out.contiguous();
+}
+
 config::Config model_config(const ModelInfo& model) { return job::model_config(job::open_model_dir(model.path)); }
 
 struct CacheIndex {
@@ -100,8 +122,26 @@ std::vector<std::string> default_queries(const ModelSet& set) {
   return default_queries(model_config(set.models.front()).get_string("model.name"));
 }
 
-std::vector<Query> parse_queries(const std::vector<std::string>& names) {
-  require(!names.empty(), "no queries: give at least one (identity, mirror, shift:DX:DY)");
+std::vector<std::string> expand_query_presets(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const std::string& name : names) {
+    if (name != "rmia18") {
+      out.push_back(name);
+      continue;
+    }
+    for (bool mirror : {false, true})
+      for (int64_t dy : {-1, 0, 1})
+        for (int64_t dx : {-1, 0, 1}) {
+          if (dx == 0 && dy == 0) out.push_back(mirror ? "mirror" : "identity");
+          else out.push_back(fmt::format("{}shift:{}:{}:reflect", mirror ? "mirror+" : "", dx, dy));
+        }
+  }
+  return out;
+}
+
+std::vector<Query> parse_queries(const std::vector<std::string>& given) {
+  require(!given.empty(), "no queries: give at least one (identity, mirror, shift:DX:DY)");
+  const std::vector<std::string> names = expand_query_presets(given);
   std::vector<Query> out;
   for (const std::string& name : names) {
     Query q;
@@ -112,16 +152,20 @@ std::vector<Query> parse_queries(const std::vector<std::string>& names) {
           q.mirror = true;
         } else if (part.rfind("shift:", 0) == 0) {
           const auto fields = split(part, ':');
-          if (fields.size() != 3) throw Error(fmt::format("'{}' must be shift:DX:DY", name));
+          if (fields.size() != 3 && !(fields.size() == 4 && fields[3] == "reflect"))
+            throw Error(fmt::format("'{}' must be shift:DX:DY or shift:DX:DY:reflect", name));
           q.dx = parse_int(fields[1], name);
           q.dy = parse_int(fields[2], name);
+          q.reflect = fields.size() == 4;
         } else {
-          throw Error(fmt::format("unknown query '{}'; use identity, mirror, shift:DX:DY or mirror+shift:DX:DY", name));
+          throw Error(fmt::format("unknown query '{}'; use identity, mirror, shift:DX:DY[:reflect], "
+                                  "mirror+shift:DX:DY[:reflect] or rmia18", name));
         }
       }
     }
+    if (q.dx == 0 && q.dy == 0) q.reflect = false;  // nothing to fill
     for (const Query& seen : out)
-      if (seen.mirror == q.mirror && seen.dx == q.dx && seen.dy == q.dy)
+      if (seen.mirror == q.mirror && seen.dx == q.dx && seen.dy == q.dy && seen.reflect == q.reflect)
         throw Error(fmt::format("'{}' repeats '{}'", name, seen.name));
     out.push_back(q);
   }
@@ -139,7 +183,7 @@ std::string query_domain_problem(const std::vector<Query>& queries, const std::s
 torch::Tensor apply_query(const torch::Tensor& images, const Query& q) {
   torch::Tensor x = images;
   if (q.mirror) x = x.flip({3});
-  if (q.dx != 0 || q.dy != 0) x = shift(x, q.dx, q.dy);
+  if (q.dx != 0 || q.dy != 0) x = q.reflect ? reflect_shift(x, q.dx, q.dy) : shift(x, q.dx, q.dy);
   return x;
 }
 
@@ -149,12 +193,44 @@ SignalOptions default_signal_options() {
   return o;
 }
 
+torch::Tensor query_logits(models::Classifier& model, const torch::Tensor& inputs, const std::vector<Query>& queries,
+                           int64_t classes, int64_t batch_size, const torch::Device& device, bool channels_last,
+                           const std::string& who, const std::function<void()>& progress) {
+  require(batch_size > 0, fmt::format("signal batch size must be > 0, got {}", batch_size));
+  const int64_t N = inputs.size(0), Q = static_cast<int64_t>(queries.size());
+  const bool image = inputs.dim() == 4;
+  torch::Tensor out = torch::empty({N, Q, classes}, torch::kFloat32);
+  c10::InferenceMode guard;
+  for (int64_t q = 0; q < Q; ++q) {
+    for (int64_t start = 0; start < N; start += batch_size) {
+      const int64_t end = std::min(N, start + batch_size);
+      torch::Tensor x = inputs.slice(0, start, end);
+      if (image) x = apply_query(x, queries[static_cast<size_t>(q)]);
+      x = x.to(device);
+      if (channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+      const torch::Tensor z = model.forward(x).to(torch::kCPU, torch::kFloat32);
+      require(z.dim() == 2 && z.size(1) == classes,
+              fmt::format("{}: the model gives {} outputs, the data has {} classes", who, z.size(-1), classes));
+      require(torch::isfinite(z).all().item<bool>(),
+              fmt::format("{}: the model gives non-finite logits (a diverged training run?)", who));
+      out.index_put_({torch::indexing::Slice(start, end), q}, z);
+      if (progress) progress();
+    }
+  }
+  return out;
+}
+
+const job::JobData& attack_job_data(const config::Config& model_config) {
+  static job::JobDataCache cache;
+  return cache.get(model_config);
+}
+
 std::string signal_key(const ModelSet& set, size_t model, const std::vector<Query>& queries) {
   const ModelInfo& info = set.models.at(model);
   Hasher h;
   h.update(fmt::format("cwrf-signals-v{}\n", kSignalFormat)).update(info.hash).update("\n");
   h.update(content_hash(read_file(info.path / "final.pt"))).update("\n");
-  for (const Query& q : queries) h.update(fmt::format("{}:{}:{};", q.mirror, q.dx, q.dy));
+  for (const Query& q : queries) h.update(fmt::format("{}:{}:{};{}", q.mirror, q.dx, q.dy, q.reflect ? "r;" : ""));
   h.update("\n").update(set.pool_hash).update("\n").update(set.data_fingerprint);
   return h.digest();
 }
@@ -173,7 +249,7 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
   config::Config config = model_config(set.models.front());
   config.set("device", options.device);
   const torch::Device device = job::resolve_device(config);
-  const job::JobData job = job::load_job_data(config);
+  const job::JobData& job = attack_job_data(config);
   require(job.fingerprint == set.data_fingerprint,
           fmt::format("{}: the dataset files changed since the model was trained (data fingerprint {} now, {} in "
                       "manifest.json)", (set.models.front().path / "config.toml").string(), job.fingerprint,
@@ -218,24 +294,11 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
       model->to(device);
       if (channels_last) train::to_channels_last(*model);
       model->eval();
-      c10::InferenceMode guard;
-      for (int64_t q = 0; q < Q; ++q) {
-        for (int64_t start = 0; start < N; start += options.batch_size) {
-          const int64_t end = std::min(N, start + options.batch_size);
-          torch::Tensor x = pool.inputs.slice(0, start, end);
-          if (image) x = apply_query(x, queries[static_cast<size_t>(q)]);
-          x = x.to(device);
-          if (channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
-          const torch::Tensor z = model->forward(x).to(torch::kCPU, torch::kFloat32);
-          require(z.dim() == 2 && z.size(1) == C,
-                  fmt::format("{}: the model gives {} outputs, the data has {} classes", info.path.string(),
-                              z.size(-1), C));
-          require(torch::isfinite(z).all().item<bool>(),
-                  fmt::format("{}: the model gives non-finite logits (a diverged training run?)", info.path.string()));
-          out.logits.index_put_({static_cast<int64_t>(m), torch::indexing::Slice(start, end), q}, z);
-          if (options.progress) options.progress(++done, total, info.path.filename().string());
-        }
-      }
+      out.logits[static_cast<int64_t>(m)].copy_(
+          query_logits(*model, pool.inputs, queries, C, options.batch_size, device, channels_last, info.path.string(),
+                       [&] {
+                         if (options.progress) options.progress(++done, total, info.path.filename().string());
+                       }));
       ++out.computed;
     }
     if (!options.cache_dir.empty()) {

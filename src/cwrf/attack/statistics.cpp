@@ -82,6 +82,28 @@ double row_log_rmia_signal(const double* z, int64_t classes, int64_t y, double t
   return scaled(y) - (peak + std::log(sum));
 }
 
+double taylor_exp(double x, int64_t order) {
+  // signals.py get_taylor: power = x, taylor = 1 + x, then for i in 2..n−1: power *= x, taylor += power/i!.
+  double power = x, taylor = x + 1.0, factorial = 1.0;
+  for (int64_t i = 2; i < order; ++i) {
+    power *= x;
+    factorial *= static_cast<double>(i);
+    taylor += power / factorial;
+  }
+  return taylor;
+}
+
+double row_rmia_taylor_signal(const double* z, int64_t classes, int64_t y, double temperature, double margin,
+                              int64_t order) {
+  // signals.py convert_signals "taylor-soft-margin": every class's Taylor term of z/T, the true
+  // class's replaced by the term of z_y/T − m, and the true class's share of the sum.
+  double sum = 0.0;
+  for (int64_t j = 0; j < classes; ++j)
+    if (j != y) sum += taylor_exp(z[j] / temperature, order);
+  const double own = taylor_exp(z[y] / temperature - margin, order);
+  return own / (sum + own);
+}
+
 Statistics compute_statistics(const torch::Tensor& logits, const torch::Tensor& labels) {
   const Inputs in = check_inputs(logits, labels);
   Statistics out;
@@ -117,6 +139,23 @@ SignalArray compute_log_rmia_signal(const torch::Tensor& logits, const torch::Te
     for (int64_t q = 0; q < in.queries; ++q) {
       const size_t i = static_cast<size_t>(row * in.queries + q);
       out.values[i] = row_log_rmia_signal(z + i * in.classes, in.classes, y[row % in.examples], temperature, margin);
+    }
+  return out;
+}
+
+SignalArray compute_rmia_taylor_signal(const torch::Tensor& logits, const torch::Tensor& labels, double temperature,
+                                       double margin, int64_t order) {
+  require(temperature > 0.0, fmt::format("--rmia-temperature must be > 0, got {}", temperature));
+  require(order >= 1, fmt::format("--rmia-taylor-order must be >= 1, got {}", order));
+  const Inputs in = check_inputs(logits, labels);
+  SignalArray out(in.models, in.examples, in.queries);
+  const double* z = in.logits.data_ptr<double>();
+  const int64_t* y = in.labels.data_ptr<int64_t>();
+  for (int64_t row = 0; row < in.models * in.examples; ++row)
+    for (int64_t q = 0; q < in.queries; ++q) {
+      const size_t i = static_cast<size_t>(row * in.queries + q);
+      out.values[i] =
+          row_rmia_taylor_signal(z + i * in.classes, in.classes, y[row % in.examples], temperature, margin, order);
     }
   return out;
 }

@@ -26,6 +26,15 @@ RowStatistics row_statistics(const double* logits, int64_t classes, int64_t labe
 // research/2024_rmia signals.py "soft-margin"; T = 1, m = 0 is the plain softmax probability).
 double row_log_rmia_signal(const double* logits, int64_t classes, int64_t label, double temperature, double margin);
 
+// The ml_privacy_meter research code's default RMIA signal ("sm_taylor_softmax_relative", signals.py
+// convert_signals "taylor-soft-margin"): e^u replaced by its Taylor polynomial of order n,
+// t_n(u) = 1 + u + u²/2! + ... + u^{n−1}/(n−1)! (get_taylor; n = 4 there: up to u³/6), and
+//   s = t_n(z_y/T − m) / (t_n(z_y/T − m) + Σ_{j≠y} t_n(z_j/T))   (T = 2, m = 0.6 there).
+// In linear space: t_n can be ≤ 0 (u < −1.6 for n = 4), so s can be any real number.
+double taylor_exp(double u, int64_t order);
+double row_rmia_taylor_signal(const double* logits, int64_t classes, int64_t label, double temperature, double margin,
+                              int64_t order);
+
 // All statistics of logits [models, examples, queries, classes] (float32 or float64) with
 // labels int64 [examples]; each is [models, examples, queries].
 struct Statistics {
@@ -39,5 +48,8 @@ Statistics compute_statistics(const torch::Tensor& logits, const torch::Tensor& 
 
 SignalArray compute_log_rmia_signal(const torch::Tensor& logits, const torch::Tensor& labels, double temperature,
                                     double margin);
+// The Taylor soft-margin signal s itself (not its log), [models, examples, queries].
+SignalArray compute_rmia_taylor_signal(const torch::Tensor& logits, const torch::Tensor& labels, double temperature,
+                                       double margin, int64_t order);
 
 }  // namespace cwrf::attack

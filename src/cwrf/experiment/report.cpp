@@ -26,9 +26,18 @@ const nlohmann::json* find_variant(const nlohmann::json& attack, const std::stri
   return nullptr;
 }
 
-// Per-target values of one metric of one variant (empty when the variant did not run).
+// Per-target values of one metric of one variant (empty when the variant did not run); without a
+// variant, a metric of the target models themselves (results.json "models", e.g. dp_epsilon).
 std::vector<double> per_target(const nlohmann::json& attack, const ReportColumn& c) {
   std::vector<double> out;
+  if (c.variant.empty()) {
+    if (!attack.contains("targets") || !attack.contains("models")) return out;
+    for (const auto& t : attack.at("targets")) {
+      const nlohmann::json& m = attack.at("models").at(t.get<size_t>());
+      out.push_back(m.contains(c.metric) && m.at(c.metric).is_number() ? m.at(c.metric).get<double>() : std::nan(""));
+    }
+    return out;
+  }
   const nlohmann::json* v = find_variant(attack, c.variant);
   if (v == nullptr) return out;
   for (const auto& t : v->at("per_target")) {
@@ -66,10 +75,10 @@ double target_spread(const std::vector<std::vector<double>>& values) {
   return sds.empty() ? std::nan("") : mean_sd(sds).mean;
 }
 
-std::string cell(const MeanSd& s, double spread, bool with_spread) {
+std::string cell(const MeanSd& s, double spread, bool with_spread, double scale) {
   if (s.n == 0 || !std::isfinite(s.mean)) return "n/a";
-  std::string out = fmt::format("{:.2f} ({:.2f})", s.mean * 100.0, s.sd * 100.0);
-  if (with_spread && std::isfinite(spread)) out += fmt::format(" ±{:.2f}", spread * 100.0);
+  std::string out = fmt::format("{:.2f} ({:.2f})", s.mean * scale, s.sd * scale);
+  if (with_spread && std::isfinite(spread)) out += fmt::format(" ±{:.2f}", spread * scale);
   return out;
 }
 
@@ -80,7 +89,7 @@ nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : 
 std::vector<ReportColumn> report_columns(const Experiment& e) {
   const std::string lira = "lira-" + e.settings.get_string("experiment.report_lira");
   const std::string rmia = "rmia-" + e.settings.get_string("experiment.report_rmia");
-  return {
+  std::vector<ReportColumn> columns = {
       {"test_acc", "Test Acc. (%)", "", "", "", true},
       {"lira_auc", "LiRA AUC (%)", lira, "auc", ""},
       {"lira_tpr_0.001", "LiRA TPR@0.1% FPR", lira, "tpr_at_fpr", "0.001"},
@@ -89,6 +98,41 @@ std::vector<ReportColumn> report_columns(const Experiment& e) {
       {"rmia_tpr_0.001", "RMIA TPR@0.1% FPR", rmia, "tpr_at_fpr", "0.001"},
       {"rmia_tpr_1e-05", "RMIA TPR@0.001% FPR", rmia, "tpr_at_fpr", "1e-05"},
   };
+  // The newer attacks' headline variants, where the experiment selects them: BASE online and
+  // BaVarIA-t online (the setting of LiRA's and RMIA's columns), QMIA at its largest α (the level
+  // its regressor can fit best from a few hundred known non-members).
+  const std::vector<std::string> selected = e.attack.get_strings("attack.attacks");
+  auto runs = [&](const std::string& family) {
+    return std::find(selected.begin(), selected.end(), family) != selected.end();
+  };
+  if (runs("base")) {
+    columns.push_back({"base_auc", "BASE AUC (%)", "base-online", "auc", ""});
+    columns.push_back({"base_tpr_0.001", "BASE TPR@0.1% FPR", "base-online", "tpr_at_fpr", "0.001"});
+  }
+  if (runs("bavaria")) {
+    columns.push_back({"bavaria_auc", "BaVarIA AUC (%)", "bavaria-t-online", "auc", ""});
+    columns.push_back({"bavaria_tpr_0.001", "BaVarIA TPR@0.1% FPR", "bavaria-t-online", "tpr_at_fpr", "0.001"});
+  }
+  if (runs("qmia")) {
+    std::vector<double> alphas = e.attack.get_floats("attack.qmia_fpr");
+    if (alphas.empty()) alphas = e.attack.get_floats("attack.fpr");
+    const double alpha = *std::max_element(alphas.begin(), alphas.end());
+    const std::string qmia = fmt::format("qmia-{:g}", alpha);
+    columns.push_back({"qmia_auc", "QMIA AUC (%)", qmia, "auc", ""});
+    columns.push_back({"qmia_tpr_0.001", "QMIA TPR@0.1% FPR", qmia, "tpr_at_fpr", "0.001"});
+    // The paper's attack itself: flag the scores above the predicted (1 − α) quantile; its TPR and
+    // the FPR it reached on the target's non-members (α when the regressor is right).
+    columns.push_back({"qmia_threshold_tpr", fmt::format("QMIA TPR at α={:g}", alpha), qmia, "qmia", "threshold_tpr"});
+    columns.push_back({"qmia_threshold_fpr", fmt::format("QMIA FPR at α={:g}", alpha), qmia, "qmia", "threshold_fpr"});
+  }
+  // The empirical ε lower bound (95 % Clopper-Pearson) of the LiRA column's attack, and beside it
+  // for DP-SGD rows the accountant's ε of the same targets.
+  columns.push_back({"lira_eps_lb", "ε_lb (LiRA)", lira, "empirical_epsilon", "lower_bound", false, 1.0});
+  bool dp = e.base.has("defense.name") && e.base.get_string("defense.name") == "dpsgd";
+  for (const Row& row : e.rows)
+    dp |= row.overrides.contains("defense.name") && row.overrides.at("defense.name") == "dpsgd";
+  if (dp) columns.push_back({"dp_epsilon", "DP ε (accountant)", "", "dp_epsilon", "", false, 1.0});
+  return columns;
 }
 
 std::vector<std::vector<double>> column_values(const Experiment& e, const std::vector<RowRun>& results, size_t row,
@@ -96,7 +140,8 @@ std::vector<std::vector<double>> column_values(const Experiment& e, const std::v
   std::vector<std::vector<double>> values(static_cast<size_t>(e.runs()));
   for (const RowRun& r : results) {
     if (r.row != row || r.run < 0 || r.run >= e.runs()) continue;
-    values[static_cast<size_t>(r.run)] = c.variant.empty() ? r.target_test_acc : per_target(r.attack, c);
+    values[static_cast<size_t>(r.run)] =
+        c.variant.empty() && c.metric.empty() ? r.target_test_acc : per_target(r.attack, c);
   }
   values.erase(std::remove_if(values.begin(), values.end(), [](const auto& v) { return v.empty(); }), values.end());
   return values;
@@ -122,7 +167,7 @@ Table report_table(const Experiment& e, const std::vector<RowRun>& results, bool
       const MeanSd s = over_runs(values);
       const double spread = target_spread(values);
       if (markdown_strings) {
-        row.push_back(cell(s, spread, values.size() > 1));
+        row.push_back(cell(s, spread, values.size() > 1, c.scale));
       } else {
         row.push_back(number(s.mean));
         row.push_back(number(s.sd));
@@ -157,8 +202,8 @@ Table comparison_table(const Experiment& e, const std::vector<RowRun>& results, 
                                              column_values(e, results, r, c), 2000, 0x5eed + r);
       pairs = d.pairs;
       if (markdown_strings) {
-        row.push_back(std::isfinite(d.mean) ? fmt::format("{:+.2f} [{:+.2f}, {:+.2f}]{}", d.mean * 100, d.low * 100,
-                                                          d.high * 100, d.excludes_zero ? " *" : "")
+        row.push_back(std::isfinite(d.mean) ? fmt::format("{:+.2f} [{:+.2f}, {:+.2f}]{}", d.mean * c.scale,
+                                                          d.low * c.scale, d.high * c.scale, d.excludes_zero ? " *" : "")
                                             : "n/a");
       } else {
         row.push_back(number(d.mean));
@@ -192,8 +237,8 @@ std::string pair_sentences(const Experiment& e, const std::vector<RowRun>& resul
       if (!std::isfinite(d.mean)) continue;
       const bool up = d.mean > 0;
       const std::string verdict = !d.excludes_zero ? "not significant" : (up ? "significantly higher" : "significantly lower");
-      parts.push_back(fmt::format("{} {:+.2f} [{:+.2f}, {:+.2f}] ({})", c.label, d.mean * 100, d.low * 100, d.high * 100,
-                                  verdict));
+      parts.push_back(fmt::format("{} {:+.2f} [{:+.2f}, {:+.2f}] ({})", c.label, d.mean * c.scale, d.low * c.scale,
+                                  d.high * c.scale, verdict));
       if (c.higher_is_better) {
         utility_worse |= d.excludes_zero && !up;
         utility_better |= d.excludes_zero && up;
@@ -326,6 +371,29 @@ void plot_privacy_utility(const Experiment& e, const std::vector<RowRun>& result
                  dir / "privacy-utility.png");
 }
 
+// What the columns beyond LiRA's and RMIA's mean, for the ones the experiment has.
+std::string column_notes(const Experiment& e) {
+  std::string md;
+  for (const ReportColumn& c : report_columns(e)) {
+    if (c.key == "base_auc")
+      md += "BASE is its online variant (softmax temperature " +
+            fmt::format("{:g}", e.attack.get_float("attack.base_temperature")) + "). ";
+    if (c.key == "bavaria_auc") md += "BaVarIA is BaVarIA-t online (Student-t predictive). ";
+    if (c.key == "qmia_auc")
+      md += fmt::format("QMIA is {} on the first {} target(s) of each run (one quantile regressor each); its TPR and "
+                        "FPR at α are those of its own threshold, the predicted (1 − α) quantile. ",
+                        c.variant, e.attack.get_int("attack.qmia_targets") > 0
+                                       ? std::to_string(e.attack.get_int("attack.qmia_targets"))
+                                       : std::string("all"));
+    if (c.key == "lira_eps_lb")
+      md += fmt::format("ε_lb is the empirical lower bound on ε (δ = {:g}) from LiRA's ROC with {:g} % Clopper-Pearson "
+                        "bounds: max over thresholds of log((TPR − δ)/FPR) and log((TNR − δ)/FNR). ",
+                        e.attack.get_float("attack.epsilon_delta"), 100 * e.attack.get_float("attack.epsilon_confidence"));
+    if (c.key == "dp_epsilon") md += "DP ε is the accountant's ε of the DP-SGD rows' target models (dp.accountant). ";
+  }
+  return md.empty() ? md : md.substr(0, md.size() - 1) + "\n";
+}
+
 }  // namespace
 
 std::string write_report(const Experiment& e, const std::vector<RowRun>& results,
@@ -337,14 +405,14 @@ std::string write_report(const Experiment& e, const std::vector<RowRun>& results
       e.runs() > 1 ? fmt::format("mean (std over {} runs) ±sd over a run's {} targets", e.runs(), e.targets())
                    : fmt::format("mean (std) over {} target model(s) of one run", e.targets());
   std::string md = fmt::format("# {}\n\n{} models per row (leave-one-out: each target attacked with the other {} as "
-                               "shadows), {}. LiRA {} and RMIA {}, {} queries. Percentages; lower attack numbers are "
-                               "better.\n\n",
+                               "shadows), {}. LiRA {} and RMIA {}, {} queries. Percentages (ε: nats); lower attack "
+                               "numbers are better.\n\n",
                                e.name(), e.models(), e.models() - 1, stat_note,
                                e.settings.get_string("experiment.report_lira"),
                                e.settings.get_string("experiment.report_rmia"),
                                attack::resolved_queries(e.attack, e.base.get_string("model.name")).size());
   md += pretty.to_markdown();
-  md += "\n" + false_positive_note(e, results);
+  md += "\n" + false_positive_note(e, results) + column_notes(e);
   const Table pairs = comparison_table(e, results, true);
   if (!pairs.rows.empty()) {
     comparison_table(e, results, false).write(dir / "pairs");

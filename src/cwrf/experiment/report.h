@@ -33,10 +33,13 @@ struct ReportColumn {
   std::string label;    // "LiRA AUC (%)"
   std::string variant;  // attack variant ("lira-online"); "" for test accuracy
   std::string metric;   // "auc" | "tpr_at_fpr" (per_target key)
-  std::string level;    // FPR level key for tpr_at_fpr ("0.001")
+  std::string level;    // FPR level key for tpr_at_fpr ("0.001"); the sub-key of other nested metrics
   bool higher_is_better = false;
+  double scale = 100.0;  // shown as value × scale (percent; 1 for ε)
 };
-// The table's columns: test accuracy, and the report's LiRA / RMIA variants (experiment.report_lira, .report_rmia).
+// The table's columns: test accuracy, the report's LiRA / RMIA variants (experiment.report_lira,
+// .report_rmia), the headline BASE / BaVarIA / QMIA variants when the experiment runs them, the
+// empirical ε lower bound of the LiRA variant, and for experiments with DP-SGD rows the accountant's ε.
 std::vector<ReportColumn> report_columns(const Experiment& experiment);
 
 // values[run][target] of a column for one row (NaN where missing).

@@ -135,6 +135,12 @@ PrivacySpent privacy_spent(double sigma, double q, int64_t steps, double delta, 
 double epsilon(double sigma, double q, int64_t steps, double delta) { return privacy_spent(sigma, q, steps, delta).epsilon; }
 
 double noise_multiplier_for(double target_epsilon, double q, int64_t steps, double delta, double tolerance) {
+  return noise_multiplier_for(target_epsilon, q, steps, delta, tolerance,
+                              [&](double sigma) { return epsilon(sigma, q, steps, delta); });
+}
+
+double noise_multiplier_for(double target_epsilon, double q, int64_t steps, double delta, double tolerance,
+                            const std::function<double(double sigma)>& epsilon_of) {
   if (!(target_epsilon > 0.0) || std::isinf(target_epsilon))
     throw Error(fmt::format("the target epsilon = {} must be finite and > 0", target_epsilon));
   if (!(tolerance > 0.0)) throw Error(fmt::format("the epsilon tolerance = {} must be > 0", tolerance));
@@ -143,7 +149,7 @@ double noise_multiplier_for(double target_epsilon, double q, int64_t steps, doub
   double eps_high = kInf, sigma_low = 0.0, sigma_high = 10.0;
   while (eps_high > target_epsilon) {
     sigma_high *= 2.0;
-    eps_high = epsilon(sigma_high, q, steps, delta);
+    eps_high = epsilon_of(sigma_high);
     if (sigma_high > kMaxSigma)
       throw Error(fmt::format("the privacy budget is too low: epsilon = {} at delta = {} over {} steps at q = {} needs a "
                               "noise multiplier above {}",
@@ -152,7 +158,7 @@ double noise_multiplier_for(double target_epsilon, double q, int64_t steps, doub
   // The iteration cap only matters where ε does not depend on σ (q = 0, steps = 0).
   for (int iteration = 0; iteration < 200 && target_epsilon - eps_high > tolerance; ++iteration) {
     const double sigma = (sigma_low + sigma_high) / 2.0;
-    const double eps = epsilon(sigma, q, steps, delta);
+    const double eps = epsilon_of(sigma);
     if (eps < target_epsilon) {
       sigma_high = sigma;
       eps_high = eps;

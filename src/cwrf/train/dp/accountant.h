@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace cwrf::train::dp {
@@ -37,5 +38,8 @@ double epsilon(double sigma, double q, int64_t steps, double delta);
 // [0, σ_high] until target − ε(σ_high) ≤ tolerance; returns σ_high. Throws Error when the target
 // needs σ > 1e6 (a budget too low) or an argument is out of range.
 double noise_multiplier_for(double target_epsilon, double q, int64_t steps, double delta, double tolerance = 0.01);
+// The same search with another accountant's ε(σ) (non-increasing in σ; +inf where it cannot tell).
+double noise_multiplier_for(double target_epsilon, double q, int64_t steps, double delta, double tolerance,
+                            const std::function<double(double sigma)>& epsilon_of);
 
 }  // namespace cwrf::train::dp

@@ -4,6 +4,7 @@
 #include "cwrf/common/error.h"
 #include "cwrf/common/seed.h"
 #include "cwrf/train/dp/accountant.h"
+#include "cwrf/train/dp/accountants.h"
 #include "cwrf/train/op_profile.h"
 
 #include <ATen/record_function.h>
@@ -45,8 +46,9 @@ class DpSgdStep final : public StepStrategy {
   bool poisson_sampling() const override { return true; }
 
   nlohmann::json report() const override {
-    nlohmann::json r = {{"epsilon", finite_or_null(epsilon(options_.noise_multiplier, options_.sampling_rate, steps_,
-                                                           options_.delta))},
+    nlohmann::json r = {{"epsilon", finite_or_null(accountant_epsilon(options_.accountant, options_.noise_multiplier,
+                                                                      options_.sampling_rate, steps_, options_.delta))},
+                        {"accountant", options_.accountant},
                         {"delta", options_.delta},
                         {"noise_multiplier", options_.noise_multiplier},
                         {"max_grad_norm", options_.max_grad_norm},
@@ -145,17 +147,20 @@ DpSgdOptions resolve_dpsgd_options(config::Config& config, const StepContext& co
   o.sampling_rate = std::min(1.0, static_cast<double>(context.batch_size) / n);
   o.expected_batch_size = o.sampling_rate * n;
   o.planned_steps = context.epochs * context.steps_per_epoch;
+  if (config.has("dp.accountant")) o.accountant = config.get_string("dp.accountant");
   if (config.has("dp.epsilon")) {
     const double target = config.get_float("dp.epsilon");
     require(target > 0 && std::isfinite(target), fmt::format("config key 'dp.epsilon' must be > 0, got {}", target));
     o.target_epsilon = target;
-    o.noise_multiplier = noise_multiplier_for(target, o.sampling_rate, o.planned_steps, o.delta);
+    o.noise_multiplier = accountant_noise_multiplier(o.accountant, target, o.sampling_rate, o.planned_steps, o.delta);
     if (config.has("dp.noise_multiplier")) {
       const double given = config.get_float("dp.noise_multiplier");
       if (std::abs(given - o.noise_multiplier) > 1e-9 * o.noise_multiplier)
         throw Error(fmt::format("config keys 'dp.epsilon' = {} and 'dp.noise_multiplier' = {} disagree: epsilon {} at "
-                                "delta {} over {} steps at q = {} needs noise_multiplier {}; set only one of them",
-                                target, given, target, o.delta, o.planned_steps, o.sampling_rate, o.noise_multiplier));
+                                "delta {} over {} steps at q = {} needs noise_multiplier {} ({} accountant); set only one "
+                                "of them",
+                                target, given, target, o.delta, o.planned_steps, o.sampling_rate, o.noise_multiplier,
+                                o.accountant));
     }
   } else if (config.has("dp.noise_multiplier")) {
     o.noise_multiplier = config.get_float("dp.noise_multiplier");
@@ -180,7 +185,12 @@ ObjectiveInfo dpsgd_info() {
                      "Poisson sampling";
   info.options = {
       {"dp.epsilon", Type::Float, nullptr,
-       "dpsgd: target epsilon; when set, the noise multiplier is searched for it (RDP accountant)"},
+       "dpsgd: target epsilon; when set, the noise multiplier is searched for it (by dp.accountant)"},
+      // No default value: a model that does not set it keeps the hash it had before the key existed.
+      {"dp.accountant", Type::String, nullptr,
+       "dpsgd: the accountant of the reported epsilon and of the noise search for dp.epsilon: rdp (Renyi DP) or prv "
+       "(numerical composition, Gopi et al. 2021; tighter); unset: rdp",
+       {"rdp", "prv"}},
       {"dp.noise_multiplier", Type::Float, nullptr,
        "dpsgd: sigma, noise std / max_grad_norm, used when dp.epsilon is unset (resolved: the sigma used)"},
       {"dp.max_grad_norm", Type::Float, kDefaultMaxGradNorm, "dpsgd: C, the per-sample gradient clipping norm (1.0)"},

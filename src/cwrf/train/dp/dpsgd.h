@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace cwrf::train::dp {
 
@@ -26,6 +27,7 @@ struct DpSgdOptions {
   double delta = 1e-5;                 // δ of the reported (ε, δ)
   int64_t planned_steps = 0;           // epochs × steps per epoch (what the noise was calibrated for)
   std::optional<double> target_epsilon;
+  std::string accountant = "rdp";      // of the reported ε and of the noise search: rdp | prv (accountants.h)
   uint64_t seed = 0;                   // the noise stream
   NormRoute route = NormRoute::Auto;   // how per-sample norms are formed (results are identical)
 };
@@ -33,12 +35,12 @@ struct DpSgdOptions {
 // Per-sample clip factors c_i = min(1, C / (‖g_i‖ + 1e-6)) (opacus optimizers/optimizer.py).
 torch::Tensor clip_factors(const torch::Tensor& norms, double max_grad_norm);
 
-// The step reports epsilon (over the steps taken so far), delta, noise_multiplier, max_grad_norm,
-// sampling_rate, steps (and target_epsilon when one was set).
+// The step reports epsilon (over the steps taken so far, by options.accountant), accountant, delta,
+// noise_multiplier, max_grad_norm, sampling_rate, steps (and target_epsilon when one was set).
 std::unique_ptr<StepStrategy> make_dpsgd_step(const DpSgdOptions& options);
 
 // The dp.* keys resolved for a run: q = min(1, B/N), steps = epochs × steps per epoch; σ searched
-// for dp.epsilon when set (it must agree with dp.noise_multiplier if both are set, as in a model's
+// for dp.epsilon when set (by dp.accountant: rdp unless set) (it must agree with dp.noise_multiplier if both are set, as in a model's
 // effective config), else dp.noise_multiplier; max_grad_norm 1.0 and delta 1e-5 unless set. The
 // values used are written back into `config`. Throws Error naming the key at fault.
 DpSgdOptions resolve_dpsgd_options(config::Config& config, const StepContext& context);
