@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace cwrf::attack {
@@ -173,6 +174,8 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
   config::Config config = model_config(set.models.front());
   config.set("device", options.device);
   const torch::Device device = job::resolve_device(config);
+  std::optional<c10::DeviceGuard> device_guard;  // a GPU other than cuda:0 is the current one for this job
+  if (device.is_cuda()) device_guard.emplace(device);
   const job::JobData job = job::load_job_data(config);
   require(job.fingerprint == set.data_fingerprint,
           fmt::format("{}: the dataset files changed since the model was trained (data fingerprint {} now, {} in "
@@ -206,7 +209,10 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
     }
   }
   if (!todo.empty()) {
-    const data::Prepared pool = data::prepare(job.data.train, set.pool, job.normalization);
+    // The pool goes to the device once; queries transform it there, and each model's logits come
+    // back in one copy (not one synchronising copy per batch).
+    data::Prepared pool = data::prepare(job.data.train, set.pool, job.normalization);
+    pool.inputs = pool.inputs.to(device);
     const int64_t batches = (N + options.batch_size - 1) / options.batch_size;
     const int64_t total = static_cast<int64_t>(todo.size()) * Q * batches;
     int64_t done = 0;
@@ -219,23 +225,24 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
       if (channels_last) train::to_channels_last(*model);
       model->eval();
       c10::InferenceMode guard;
+      torch::Tensor logits = torch::empty({N, Q, C}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
       for (int64_t q = 0; q < Q; ++q) {
         for (int64_t start = 0; start < N; start += options.batch_size) {
           const int64_t end = std::min(N, start + options.batch_size);
           torch::Tensor x = pool.inputs.slice(0, start, end);
           if (image) x = apply_query(x, queries[static_cast<size_t>(q)]);
-          x = x.to(device);
           if (channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
-          const torch::Tensor z = model->forward(x).to(torch::kCPU, torch::kFloat32);
+          const torch::Tensor z = model->forward(x);
           require(z.dim() == 2 && z.size(1) == C,
                   fmt::format("{}: the model gives {} outputs, the data has {} classes", info.path.string(),
                               z.size(-1), C));
-          require(torch::isfinite(z).all().item<bool>(),
-                  fmt::format("{}: the model gives non-finite logits (a diverged training run?)", info.path.string()));
-          out.logits.index_put_({static_cast<int64_t>(m), torch::indexing::Slice(start, end), q}, z);
+          logits.index_put_({torch::indexing::Slice(start, end), q}, z.to(torch::kFloat32));
           if (options.progress) options.progress(++done, total, info.path.filename().string());
         }
       }
+      require(torch::isfinite(logits).all().item<bool>(),
+              fmt::format("{}: the model gives non-finite logits (a diverged training run?)", info.path.string()));
+      out.logits[static_cast<int64_t>(m)].copy_(logits);
       ++out.computed;
     }
     if (!options.cache_dir.empty()) {

@@ -19,7 +19,7 @@ std::vector<config::Option> train_keys() {
       {"seed", Type::Int, 0, "seed of the model's initialisation, batch order and augmentation"},
       {"defense.name", Type::String, "ce", "training objective (ce = no defense)", objective_names()},
       // Do not change what is computed, only how fast or what is logged.
-      {"channels_last", Type::String, "auto", "NHWC convolutions (auto: on for conv models on CPU)", {"auto", "on", "off"}, false},
+      {"channels_last", Type::String, "auto", "NHWC convolutions (auto: on for conv models)", {"auto", "on", "off"}, false},
       {"eval_every", Type::Int, 1, "evaluate the test set every n epochs (0: only once, for the final metrics)", {}, false, config::at_least(0)},
       {"profile", Type::Bool, false, "time every operator and phase of training into the model directory's profile.md/json", {}, false},
   };

@@ -415,7 +415,10 @@ torch::Tensor PerSampleGradients::squared_norms() const {
     }
     total = total.defined() ? total.add_(s) : s.clone();
   }
-  return total.defined() ? total : torch::zeros({batch_size_});
+  // No parameter at all: zero norms, where a parameter would have put them.
+  return total.defined() ? total
+                         : torch::zeros({batch_size_}, parameters_.empty() ? torch::TensorOptions()
+                                                                           : parameters_.front().options());
 }
 
 std::vector<torch::Tensor> PerSampleGradients::weighted_sums(const torch::Tensor& weights) const {
