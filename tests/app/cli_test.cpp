@@ -41,8 +41,8 @@ TEST(Cli, BadValueAndMissingDataAreNamed) {
 
 TEST(Cli, CudaOnACpuBuildIsAClearError) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "this LibTorch sees a GPU";
-  // Debian's LibTorch has no CUDA: the single model and the experiment stop before any work, with
-  // one line that names what the user wrote.
+  // Debian's LibTorch has no CUDA: the single model, the experiment and the
+  // benchmark stop before any work, with one line that names what the user wrote.
   cwrf::testing::TempDir dir;
   const std::string quick = std::string(CWRF_SOURCE_DIR) + "/configs/quick.toml";
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -50,6 +50,7 @@ TEST(Cli, CudaOnACpuBuildIsAClearError) {
       {"train --set device=cuda:1 --out " + (dir / "runs").string(),
        "cwrf: error: device = \"cuda:1\" (from --set device=cuda:1) but this LibTorch"},
       {"run " + quick + " --device cuda --out " + (dir / "exp").string(), "cwrf: error: device = \"cuda\""},
+      {"bench train --models cnn --device cuda", "cwrf: error: --device cuda but this LibTorch"},
   };
   for (const auto& [args, message] : cases) {
     const Invocation r = run_cwrf(args);

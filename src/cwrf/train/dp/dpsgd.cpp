@@ -69,9 +69,12 @@ class DpSgdStep final : public StepStrategy {
       std::optional<TappedPass> forward;
       {
         RECORD_USER_SCOPE(kScopeForward);
-        forward = run_tapped(model, batch.inputs, [&](const torch::Tensor& logits) {
-          return objective.loss({logits, batch.labels, batch.positions, epoch, step, &model});
-        });
+        forward = run_tapped(
+            model, batch.inputs,
+            [&](const torch::Tensor& logits) {
+              return objective.loss({logits, batch.labels, batch.positions, epoch, step, &model});
+            },
+            amp_);
       }
       const TappedPass& pass = *forward;
       RECORD_USER_SCOPE(kScopeBackward);  // per-sample gradients, clipping (noise below)

@@ -92,16 +92,18 @@ void check_supported(const torch::nn::Module& model) {
 }
 
 TappedPass run_tapped(models::Classifier& model, const torch::Tensor& inputs,
-                      const std::function<torch::Tensor(const torch::Tensor& logits)>& loss_of) {
+                      const std::function<torch::Tensor(const torch::Tensor& logits)>& loss_of, Amp amp) {
   TappedPass pass;
   pass.batch_size = inputs.size(0);
   require(pass.batch_size > 0, "run_tapped: the batch is empty");
   torch::Tensor logits;
   {
     taps::Capture capture;
+    AutocastScope autocast(amp, inputs.device());
     logits = model.forward(inputs);
     pass.records = capture.release();
   }
+  logits = full_precision(logits);
   torch::Tensor loss = loss_of(logits);
   pass.logits = logits.detach();
   pass.loss = loss.detach();
@@ -115,6 +117,8 @@ TappedPass run_tapped(models::Classifier& model, const torch::Tensor& inputs,
   for (size_t i = 0; i < pass.records.size(); ++i) {
     if (!pass.backprops[i].defined()) pass.backprops[i] = torch::zeros_like(outputs[i]);
     pass.records[i].output = torch::Tensor();  // the graph is gone; keep only what the rules read
+    pass.backprops[i] = full_precision(pass.backprops[i]);
+    pass.records[i].input = full_precision(pass.records[i].input);  // token ids stay int64
   }
   return pass;
 }
