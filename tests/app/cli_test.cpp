@@ -41,7 +41,7 @@ TEST(Cli, BadValueAndMissingDataAreNamed) {
 
 TEST(Cli, CudaOnACpuBuildIsAClearError) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "this LibTorch sees a GPU";
-  // Debian's LibTorch has no CUDA: the single model, the experiment and the
+  // Debian's LibTorch has no CUDA: the single model, the experiment (also spread over GPUs) and the
   // benchmark stop before any work, with one line that names what the user wrote.
   cwrf::testing::TempDir dir;
   const std::string quick = std::string(CWRF_SOURCE_DIR) + "/configs/quick.toml";
@@ -50,6 +50,7 @@ TEST(Cli, CudaOnACpuBuildIsAClearError) {
       {"train --set device=cuda:1 --out " + (dir / "runs").string(),
        "cwrf: error: device = \"cuda:1\" (from --set device=cuda:1) but this LibTorch"},
       {"run " + quick + " --device cuda --out " + (dir / "exp").string(), "cwrf: error: device = \"cuda\""},
+      {"run " + quick + " --devices 0,1 --out " + (dir / "exp").string(), "cwrf: error: device = \"cuda\""},
       {"bench train --models cnn --device cuda", "cwrf: error: --device cuda but this LibTorch"},
   };
   for (const auto& [args, message] : cases) {
