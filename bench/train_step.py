@@ -8,10 +8,13 @@ The models are re-written here layer for layer after src/cwrf/models/{cnn,resnet
 the step after src/cwrf/train/{throughput,step,adam}.cpp: zero_grad, forward, cross-entropy,
 backward, loss.item() and the accuracy count (StandardStep reads both), Adam (lr 1e-3, weight
 decay 5e-4), on one fixed random batch, model in train mode, channels-last for the conv models.
+On a GPU (--device cuda) the same step, with --amp bf16 the forward under
+torch.autocast(dtype=bfloat16) and the loss on float32 logits, as cwrf's amp key does.
 
   train_step.py --cwrf cwrf.json --json out.json   # every setting from `cwrf bench train --json`
                                                    # and a check that parameter counts agree
   train_step.py --models cnn,vit --batch 256 --steps 20 --repeats 3 --threads 2
+  train_step.py --models resnet18 --device cuda --amp bf16 --steps 50
 """
 
 import argparse
@@ -220,10 +223,19 @@ PRESETS = {
 
 # --- the measurement ---------------------------------------------------------------------------
 
-def measure(spec, batch, warmup, steps, repeats, threads, channels_last, seed=0):
+def measure(spec, batch, warmup, steps, repeats, threads, channels_last, seed=0, device="cpu", amp="off"):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
-    model = ARCHITECTURES[spec["name"]](spec)
+    device = torch.device(device)
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", 0)
+    cuda = device.type == "cuda"
+    if cuda:
+        # TF32 as LibTorch's defaults (cuDNN convolutions on, cuBLAS matmuls off), as cwrf runs.
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.benchmark = False
+    model = ARCHITECTURES[spec["name"]](spec).to(device)
     model.train()
     if channels_last:
         model = model.to(memory_format=torch.channels_last)  # 4-D weights only, as to_channels_last
@@ -231,14 +243,19 @@ def measure(spec, batch, warmup, steps, repeats, threads, channels_last, seed=0)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=5e-4,
                                  foreach=False)
     torch.manual_seed(seed + 1)
-    x = torch.randn(batch, spec["in_channels"], spec["image_size"], spec["image_size"])
-    y = torch.randint(spec["num_classes"], (batch,), dtype=torch.long)
+    x = torch.randn(batch, spec["in_channels"], spec["image_size"], spec["image_size"]).to(device)
+    y = torch.randint(spec["num_classes"], (batch,), dtype=torch.long).to(device)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
 
     def step():
-        optimizer.zero_grad()  # set_to_none=False in 1.13: zeroes, as MaskedAdam::zero_grad
-        logits = model(x)
+        optimizer.zero_grad(set_to_none=False)  # zeroes, as MaskedAdam::zero_grad (2.x defaults to None)
+        if amp == "bf16":
+            with torch.autocast(device.type, dtype=torch.bfloat16):
+                logits = model(x)
+            logits = logits.float()
+        else:
+            logits = model(x)
         loss = F.cross_entropy(logits, y)
         value = loss.item()
         if not math.isfinite(value):
@@ -247,13 +264,19 @@ def measure(spec, batch, warmup, steps, repeats, threads, channels_last, seed=0)
         (logits.detach().argmax(1) == y).sum().item()
         optimizer.step()
 
+    def sync():
+        if cuda:
+            torch.cuda.synchronize(device)
+
     for _ in range(warmup):
         step()
     runs = []
     for _ in range(repeats):
+        sync()
         started = time.perf_counter()
         for _ in range(steps):
             step()
+        sync()
         runs.append(batch * steps / (time.perf_counter() - started))
     params = sum(p.numel() for p in model.parameters())
     return dict(parameters=params, threads=torch.get_num_threads(), runs=runs,
@@ -274,6 +297,8 @@ def main():
     ap.add_argument("--warmup", type=int, help="untimed steps first (default: per preset)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: all cores)")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (without --cwrf)")
+    ap.add_argument("--amp", default="off", choices=["off", "bf16"], help="autocast of the forward (without --cwrf)")
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON")
     args = ap.parse_args()
 
@@ -283,7 +308,7 @@ def main():
             cwrf = json.load(f)
         for r in cwrf["results"]:
             jobs.append((r["model"], r["spec"], r["batch_size"], r["warmup"], r["steps"], r["repeats"], r["threads"],
-                         r["channels_last"], r["parameters"]))
+                         r["channels_last"], r["parameters"], r.get("device", "cpu"), r.get("amp", "off")))
     else:
         threads = args.threads or os.cpu_count()
         for name in args.models.split(","):
@@ -293,11 +318,11 @@ def main():
             p = PRESETS[name]
             jobs.append((name, p["spec"], args.batch, p["warmup"] if args.warmup is None else args.warmup,
                          p["steps"] if args.steps is None else args.steps, args.repeats, threads,
-                         p["channels_last"], None))
+                         p["channels_last"], None, args.device, args.amp))
 
     # Check every architecture before spending minutes measuring any.
     mismatch = False
-    for name, spec, *_, expected in jobs:
+    for name, spec, *_, expected, _device, _amp in jobs:
         count = parameter_count(spec)
         note = "" if expected is None else f"  cwrf {expected:,}" + ("  OK" if count == expected else "  MISMATCH")
         print(f"{name:<10} parameters: PyTorch {count:,}{note}", file=sys.stderr)
@@ -307,18 +332,19 @@ def main():
                  "the comparison would not be like for like")
 
     results = []
-    print(f"{'model':<10} {'params':>11}  {'input':<14} {'steps':>5}  {'images/s (mean±sd)':>18}  channels-last")
-    for name, spec, batch, warmup, steps, repeats, threads, channels_last, _ in jobs:
+    print(f"{'model':<10} {'params':>11}  {'input':<14} {'steps':>5}  {'images/s (mean±sd)':>18}  channels-last  "
+          f"device  amp")
+    for name, spec, batch, warmup, steps, repeats, threads, channels_last, _, device, amp in jobs:
         print(f"train_step.py: {name} (warm-up {warmup} steps, then {repeats} repetitions x {steps} steps; "
-              f"batch {batch}, {threads} threads)", file=sys.stderr)
-        m = measure(spec, batch, warmup, steps, repeats, threads, channels_last)
+              f"batch {batch}, {threads} threads, {device}{'' if amp == 'off' else ', amp ' + amp})", file=sys.stderr)
+        m = measure(spec, batch, warmup, steps, repeats, threads, channels_last, device=device, amp=amp)
         shape = [batch, spec["in_channels"], spec["image_size"], spec["image_size"]]
         rate = f"{m['mean']:.1f} ± {m['sd']:.1f}"
         print(f"{name:<10} {m['parameters']:>11,}  {'x'.join(map(str, shape)):<14} {steps:>5}  {rate:>18}  "
-              f"{'yes' if channels_last else 'no'}", flush=True)
+              f"{'yes' if channels_last else 'no':<13}  {device:<6}  {amp}", flush=True)
         results.append(dict(model=name, spec=spec, parameters=m["parameters"], input_shape=shape, batch_size=batch,
                             warmup=warmup, steps=steps, repeats=repeats, threads=m["threads"],
-                            channels_last=channels_last,
+                            channels_last=channels_last, device=device, amp=amp,
                             images_per_second=dict(mean=m["mean"], sd=m["sd"], runs=m["runs"])))
     if args.json:
         with open(args.json + ".tmp", "w") as f:

@@ -145,7 +145,7 @@ void register_attack_command(CLI::App& app, int& exit_code) {
   command->add_option("-o,--out", a->out, "output directory (results.json, scores, ROC curves)")->required();
   add_settings_options(*command, attack::attack_schema(), a->settings);
   command->add_option("--threads", a->threads, "intra-op threads (0: all cores)")->check(at_least(0))->capture_default_str();
-  command->add_option("--device", a->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+  command->add_option("--device", a->device, "cpu, cuda or cuda:N")->check(device_name())->capture_default_str();
   command->add_option("--cache", a->cache, "signal cache directory (default: OUT/cache)");
   command->add_flag("--no-cache", a->no_cache, "neither read nor write the signal cache");
   command->add_flag("--no-plot", a->no_plot, "skip roc.png");

@@ -3,11 +3,13 @@
 #include "commands.h"
 
 #include "cwrf/common/blas.h"
+#include "cwrf/common/device.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/threads.h"
 #include "cwrf/models/registry.h"
 #include "cwrf/train/roofline.h"
+#include "cwrf/train/amp.h"
 #include "cwrf/train/throughput.h"
 
 #include <fmt/format.h>
@@ -82,6 +84,8 @@ struct BenchArgs {
   int64_t repeats = 3;
   int64_t threads = 0;
   std::string channels_last = "auto";
+  std::string device = "cpu";
+  std::string amp = "off";
   std::string json;
 };
 
@@ -113,13 +117,17 @@ void run_bench_train(const BenchArgs& args) {
   if (args.steps) command += fmt::format(" --steps {}", *args.steps);
   if (args.warmup) command += fmt::format(" --warmup {}", *args.warmup);
   if (args.channels_last != "auto") command += " --channels-last " + args.channels_last;
+  if (args.device != "cpu") command += " --device " + args.device;
+  if (args.amp != "off") command += " --amp " + args.amp;
+  const torch::Device device = parse_device(args.device, "--device " + args.device);
 
   // TORCH_VERSION is the headers' version: Debian's 1.13.1 package reports 1.13.0 (as does its torch.__version__).
   nlohmann::json report = {{"tool", "cwrf"},          {"version", CWRF_VERSION}, {"libtorch", TORCH_VERSION},
                            {"command", command},      {"batch_size", args.batch}, {"repeats", args.repeats},
-                           {"threads", threads},      {"results", nlohmann::json::array()}};
-  std::cout << fmt::format("{:<10} {:>11}  {:<14} {:>5}  {:>18}  {}\n", "model", "params", "input", "steps",
-                           "images/s (mean±sd)", "channels-last");
+                           {"threads", threads},      {"device", device.str()},   {"amp", args.amp},
+                           {"results", nlohmann::json::array()}};
+  std::cout << fmt::format("{:<10} {:>11}  {:<14} {:>5}  {:>18}  {:<13}  {:<6}  {}\n", "model", "params", "input", "steps",
+                           "images/s (mean±sd)", "channels-last", "device", "amp");
   for (const auto& preset : chosen) {
     train::ThroughputOptions o;
     o.spec = preset.spec;
@@ -129,12 +137,16 @@ void run_bench_train(const BenchArgs& args) {
     o.repeats = args.repeats;
     o.channels_last = args.channels_last == "auto" ? preset.conv : args.channels_last == "on";
     o.threads = threads;
-    std::cerr << fmt::format("bench: {} (warm-up {} steps, then {} repetitions x {} steps; batch {}, {} threads)\n",
-                             preset.name, o.warmup, o.repeats, o.steps, o.batch_size, threads);
+    o.device = device;
+    o.amp = train::parse_amp(args.amp);
+    std::cerr << fmt::format("bench: {} (warm-up {} steps, then {} repetitions x {} steps; batch {}, {} threads, {}{})\n",
+                             preset.name, o.warmup, o.repeats, o.steps, o.batch_size, threads, device.str(),
+                             args.amp == "off" ? "" : ", amp " + args.amp);
     const train::ThroughputResult r = train::measure_train_throughput(o);
     const std::string input = fmt::format("{}", fmt::join(r.input_shape, "x"));
-    std::cout << fmt::format("{:<10} {:>11}  {:<14} {:>5}  {:>18}  {}\n", preset.name, grouped(r.parameters), input,
-                             o.steps, fmt::format("{:.1f} ± {:.1f}", r.mean, r.sd), r.channels_last ? "yes" : "no")
+    std::cout << fmt::format("{:<10} {:>11}  {:<14} {:>5}  {:>18}  {:<13}  {:<6}  {}\n", preset.name, grouped(r.parameters),
+                             input, o.steps, fmt::format("{:.1f} ± {:.1f}", r.mean, r.sd), r.channels_last ? "yes" : "no",
+                             r.device, r.amp)
               << std::flush;
     report["results"].push_back({{"model", preset.name},
                                  {"spec", spec_json(r.spec)},
@@ -146,6 +158,8 @@ void run_bench_train(const BenchArgs& args) {
                                  {"repeats", o.repeats},
                                  {"threads", r.threads},
                                  {"channels_last", r.channels_last},
+                                 {"device", r.device},
+                                 {"amp", r.amp},
                                  {"images_per_second",
                                   {{"mean", r.mean}, {"sd", r.sd}, {"runs", r.images_per_second}}}});
   }
@@ -231,6 +245,10 @@ void register_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   train->add_option("--channels-last", args->channels_last, "NHWC convolutions (auto: on for cnn and resnet18)")
       ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
+  train->add_option("--device", args->device, "cpu, cuda or cuda:N")->check(device_name())->capture_default_str();
+  train->add_option("--amp", args->amp, "mixed precision of the forward pass (the amp key)")
+      ->check(CLI::IsMember({"off", "bf16"}))
       ->capture_default_str();
   train->add_option("--json", args->json, "also write the results as JSON to FILE");
   train->footer(

@@ -38,6 +38,8 @@ void set_given_settings(config::Config& settings, const std::vector<ConfigInputs
 // An integer option's lower bound, said in words (CLI11's PositiveNumber prints its range as a
 // 300-digit double).
 CLI::Validator at_least(int64_t minimum);
+// cpu, cuda or cuda:N (the text only; whether the device exists is the job's first check).
+CLI::Validator device_name();
 
 // Registration of each subcommand; the callback runs it and sets the exit code.
 void register_train_command(CLI::App& app, int& exit_code);

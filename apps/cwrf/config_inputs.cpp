@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "cwrf/common/device.h"
 #include "cwrf/job/keys.h"
 
 #include <fmt/format.h>
@@ -23,7 +24,7 @@ const Shortcut kShortcuts[] = {
     {"--epochs", "epochs", "training epochs (epochs)"},
     {"--seed", "seed", "seed (seed)"},
     {"--threads", "threads", "intra-op threads, 0 = all cores (threads)"},
-    {"--device", "device", "cpu or cuda (device)"},
+    {"--device", "device", "cpu, cuda or cuda:N (device)"},
 };
 
 }  // namespace
@@ -76,6 +77,10 @@ void add_settings_options(CLI::App& command, const config::Schema& schema, std::
 
 void set_given_settings(config::Config& settings, const std::vector<ConfigInputs::Shortcut>& given) {
   for (const auto& g : given) settings.set_text(g.key, g.text, g.flag);
+}
+
+CLI::Validator device_name() {
+  return CLI::Validator([](std::string& text) { return device_syntax_error(text); }, "cpu|cuda|cuda:N");
 }
 
 CLI::Validator at_least(int64_t minimum) {

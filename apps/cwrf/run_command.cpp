@@ -24,23 +24,28 @@ void register_run_command(CLI::App& app, int& exit_code) {
   auto jobs = std::make_shared<int64_t>(-1);
   auto threads = std::make_shared<int64_t>(-1);
   auto device = std::make_shared<std::string>();
+  auto devices = std::make_shared<std::string>();
   command->add_option("config", *file, "experiment TOML file (e.g. configs/quick.toml)")->required();
   command->add_option("-s,--set", *set, "override: a model key (epochs=5), experiment.* or attack.* (repeatable)");
   command->add_option("-o,--out", *out, "output directory (default: [experiment] out)");
-  command->add_option("-j,--jobs", *jobs, "model jobs at once (default: one per core on CPU)");
+  command->add_option("-j,--jobs", *jobs, "model jobs at once; with CUDA, per GPU (default: one per core on CPU, one per GPU)");
   command->add_option("--threads", *threads, "total threads (default: all cores)");
-  command->add_option("--device", *device, "cpu | cuda (the same as --set device=...; default: the config's)")
-      ->check(CLI::IsMember({"cpu", "cuda"}));
+  command->add_option("--device", *device, "cpu | cuda | cuda:N (the same as --set device=...; default: the config's)")
+      ->check(device_name());
+  command->add_option("--devices", *devices,
+                      "GPUs to spread the jobs over, round-robin, e.g. 0,1,2,3 (experiment.devices; implies --device cuda)");
   command->footer(
       "Kill it at any time and run the same command again: finished models and attacks are found by content\n"
       "hash and reused. The report (report.md, results.csv/json, ROC and privacy-utility plots) goes to <out>/report.");
   command->callback([=, &exit_code] {
     std::vector<std::string> overrides = *set;
     if (!device->empty()) overrides.push_back("device=" + *device);
+    else if (!devices->empty()) overrides.push_back("device=cuda");
     experiment::Experiment e = experiment::read_experiment(*file, overrides);
     if (!out->empty()) e.settings.set("experiment.out", *out, "--out");
     if (*jobs >= 0) e.settings.set("experiment.jobs", *jobs, "--jobs");
     if (*threads >= 0) e.settings.set("experiment.threads", *threads, "--threads");
+    if (!devices->empty()) e.settings.set_text("experiment.devices", *devices, "--devices");
     auto progress = std::make_shared<ProgressLine>();
     experiment::RunCallbacks callbacks;
     callbacks.log = [progress](const std::string& line) {

@@ -40,18 +40,31 @@ TEST(Cli, BadValueAndMissingDataAreNamed) {
 }
 
 TEST(Cli, CudaOnACpuBuildIsAClearError) {
-#ifndef CWRF_TEST_HAS_CUDA
-  // Debian's LibTorch has no CUDA: both the single model and the experiment stop before any work.
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this LibTorch sees a GPU";
+  // Debian's LibTorch has no CUDA: the single model, the experiment (also spread over GPUs) and the
+  // benchmark stop before any work, with one line that names what the user wrote.
   cwrf::testing::TempDir dir;
-  for (const std::string& args : {"train --device cuda --out " + (dir / "runs").string(),
-                                 "run " + std::string(CWRF_SOURCE_DIR) + "/configs/quick.toml --device cuda --out " +
-                                     (dir / "exp").string()}) {
+  const std::string quick = std::string(CWRF_SOURCE_DIR) + "/configs/quick.toml";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"train --device cuda --out " + (dir / "runs").string(), "cwrf: error: --device cuda but this LibTorch"},
+      {"train --set device=cuda:1 --out " + (dir / "runs").string(),
+       "cwrf: error: device = \"cuda:1\" (from --set device=cuda:1) but this LibTorch"},
+      {"run " + quick + " --device cuda --out " + (dir / "exp").string(), "cwrf: error: device = \"cuda\""},
+      {"run " + quick + " --devices 0,1 --out " + (dir / "exp").string(), "cwrf: error: device = \"cuda\""},
+      {"bench train --models cnn --device cuda", "cwrf: error: --device cuda but this LibTorch"},
+  };
+  for (const auto& [args, message] : cases) {
     const Invocation r = run_cwrf(args);
     EXPECT_EQ(r.status, 1) << args;
-    EXPECT_NE(r.out.find("no CUDA support"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(message), std::string::npos) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find("has no CUDA (a CPU-only build of LibTorch"), std::string::npos) << r.out;
     EXPECT_FALSE(std::filesystem::exists(dir / "exp" / "models")) << args;
+    EXPECT_FALSE(std::filesystem::exists(dir / "runs")) << args;
   }
-#endif
+  // A malformed device is refused by its syntax, CUDA or not.
+  const Invocation bad = run_cwrf("train --device gpu --out " + (dir / "runs").string());
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("'gpu' is not a device: expected cpu, cuda or cuda:N"), std::string::npos) << bad.out;
 }
 
 TEST(Cli, ConfigKeysListsEveryKey) {

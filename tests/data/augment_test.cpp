@@ -74,6 +74,29 @@ TEST(Augment, FlipIsTorchFlipOnAboutHalfTheSamples) {
   EXPECT_LT(flipped, 48);
 }
 
+// The draws are the reproducibility contract that makes a GPU batch augment exactly as a CPU one:
+// all from the CPU generator, crop rows then columns then flip coins, b each; the device only
+// runs the ops. This is the same result written as a loop over samples.
+TEST(Augment, EqualsThePerSampleRecipeOfItsDocumentedDraws) {
+  for (uint64_t seed : {0u, 5u, 99u}) {
+    const int64_t p = 2;
+    auto g = generator(seed);
+    torch::Tensor x = batch();
+    torch::Tensor y = augment(x, crop_and_flip(p), g);
+    auto r = generator(seed);
+    const auto opts = torch::TensorOptions().dtype(torch::kInt64);
+    const torch::Tensor top = torch::randint(0, 2 * p + 1, {x.size(0)}, r, opts);
+    const torch::Tensor left = torch::randint(0, 2 * p + 1, {x.size(0)}, r, opts);
+    const torch::Tensor coin = torch::rand({x.size(0)}, r, torch::TensorOptions().dtype(torch::kFloat32)) < 0.5;
+    const torch::Tensor padded = torch::constant_pad_nd(x, {p, p, p, p}, 0);
+    for (int64_t i = 0; i < x.size(0); ++i) {
+      torch::Tensor expected = padded[i].narrow(1, top[i].item<int64_t>(), 8).narrow(2, left[i].item<int64_t>(), 8);
+      if (coin[i].item<bool>()) expected = expected.flip({2});
+      ASSERT_TRUE(torch::equal(y[i], expected)) << "seed " << seed << " sample " << i;
+    }
+  }
+}
+
 TEST(Augment, DisabledIsIdentity) {
   auto g = generator(0);
   torch::Tensor x = batch();

@@ -12,11 +12,11 @@ ModelContext open_model_context(const std::filesystem::path& model_dir,
   context.config = job::model_config(context.dir);
   if (adjust) adjust(context.config);
   job::resolve_derived_config(context.config, context.dir);
+  const torch::Device device = job::resolve_device(context.config);  // before the data is read
   context.job = std::make_shared<job::JobData>(job::load_job_data(context.config));
   job::resolve_config(context.config, *context.job);
   apply_thread_count(context.config.get_int("threads"));
-  context.sets = std::make_shared<job::ModelSets>(
-      job::prepare_model_sets(context.config, *context.job, job::resolve_device(context.config)));
+  context.sets = std::make_shared<job::ModelSets>(job::prepare_model_sets(context.config, *context.job, device));
   return context;
 }
 

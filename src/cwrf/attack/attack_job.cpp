@@ -6,6 +6,7 @@
 #include "cwrf/attack/settings.h"
 #include "cwrf/attack/signals.h"
 #include "cwrf/common/blas.h"
+#include "cwrf/common/device.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/hash.h"
@@ -43,6 +44,7 @@ AttackJobResult run_attack_job(const AttackJob& job, const AttackJobCallbacks& c
   };
   const config::Config& settings = job.settings;
   check_attack_settings(settings);
+  parse_device(job.device, fmt::format("device = \"{}\"", job.device));  // a missing GPU: before anything is read
   const ModelSet set = open_model_set(job.models);
   const std::string model_name = job::model_config(job::open_model_dir(set.models.front().path)).get_string("model.name");
   AttackJobResult result;

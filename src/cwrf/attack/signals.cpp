@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace cwrf::attack {
@@ -249,6 +250,8 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
   config::Config config = model_config(set.models.front());
   config.set("device", options.device);
   const torch::Device device = job::resolve_device(config);
+  std::optional<c10::DeviceGuard> device_guard;  // a GPU other than cuda:0 is the current one for this job
+  if (device.is_cuda()) device_guard.emplace(device);
   const job::JobData& job = attack_job_data(config);
   require(job.fingerprint == set.data_fingerprint,
           fmt::format("{}: the dataset files changed since the model was trained (data fingerprint {} now, {} in "
@@ -282,7 +285,10 @@ Signals load_signals(const ModelSet& set, const SignalOptions& options) {
     }
   }
   if (!todo.empty()) {
-    const data::Prepared pool = data::prepare(job.data.train, set.pool, job.normalization);
+    // The pool goes to the device once; queries transform it there, and each model's logits come
+    // back in one copy (not one synchronising copy per batch).
+    data::Prepared pool = data::prepare(job.data.train, set.pool, job.normalization);
+    pool.inputs = pool.inputs.to(device);
     const int64_t batches = (N + options.batch_size - 1) / options.batch_size;
     const int64_t total = static_cast<int64_t>(todo.size()) * Q * batches;
     int64_t done = 0;

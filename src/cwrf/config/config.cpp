@@ -390,7 +390,9 @@ std::string Config::canonical_text() const {
   Json out = Json::object();
   for (const auto& [k, v] : values_) {
     const Option* option = schema_->find(k);
-    if (option != nullptr && option->hashed && !v.is_null()) out[k] = v;
+    if (option == nullptr || !option->hashed || v.is_null()) continue;
+    if (!option->hash_default && v == option->default_value) continue;
+    out[k] = v;
   }
   return out.dump();
 }

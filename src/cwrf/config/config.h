@@ -53,6 +53,9 @@ struct Option {
   // wrong ("'shift' must be shift:DX:DY"), completed into an error naming the key or flag.
   std::function<std::string(const Json&)> check;
   std::string flag;  // the command-line flag a command generates for this key (empty: none)
+  // false: a hashed key that is left out of the hash while it has its default value, so that a
+  // key added later (amp) keeps the hashes of the models trained before it existed.
+  bool hash_default = true;
 };
 
 class Schema {

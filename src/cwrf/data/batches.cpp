@@ -1,5 +1,6 @@
 #include "cwrf/data/batches.h"
 
+#include "cwrf/common/device.h"
 #include "cwrf/common/error.h"
 #include "cwrf/data/normalize.h"
 #include "cwrf/common/seed.h"
@@ -64,6 +65,9 @@ void BatchLoader::start_epoch(int64_t epoch) {
   const int64_t n = data_.size();
   order_ = options_.shuffle ? torch::randperm(n, generator_, torch::TensorOptions().dtype(torch::kInt64))
                             : torch::arange(n, torch::kInt64);
+  // The order is drawn on the CPU (its generator is a CPU one: the same order on any device) and
+  // goes to the data's device once per epoch, not once per batch.
+  device_order_ = to_device(order_, data_.inputs.device());
   cursor_ = 0;
 }
 
@@ -74,9 +78,8 @@ std::optional<Batch> BatchLoader::next() {
   const int64_t take = std::min(options_.batch_size, remaining);
   Batch batch;
   batch.positions = order_.narrow(0, cursor_, take);
+  const torch::Tensor rows = device_order_.narrow(0, cursor_, take);
   cursor_ += take;
-  // The order lives on the CPU (its generator is a CPU one); the data may be on a GPU.
-  const torch::Tensor rows = batch.positions.to(data_.inputs.device());
   batch.inputs = data_.inputs.index_select(0, rows);
   batch.labels = data_.labels.index_select(0, rows.to(data_.labels.device()));
   if (options_.augment.enabled() && batch.inputs.dim() == 4)
@@ -109,7 +112,7 @@ std::optional<Batch> PoissonBatchLoader::next() {
   torch::Tensor chosen = torch::rand({data_.size()}, generator_, torch::TensorOptions().dtype(torch::kFloat64)) < rate_;
   Batch batch;
   batch.positions = chosen.nonzero().view({-1});
-  const torch::Tensor rows = batch.positions.to(data_.inputs.device());
+  const torch::Tensor rows = to_device(batch.positions, data_.inputs.device());
   batch.inputs = data_.inputs.index_select(0, rows);
   batch.labels = data_.labels.index_select(0, rows.to(data_.labels.device()));
   if (options_.augment.enabled() && batch.inputs.dim() == 4 && batch.inputs.size(0) > 0)

@@ -62,7 +62,8 @@ class BatchLoader final : public BatchSource {
  private:
   const Prepared& data_;
   LoaderOptions options_;
-  torch::Tensor order_;
+  torch::Tensor order_;         // this epoch's row order, CPU (Batch::positions are slices of it)
+  torch::Tensor device_order_;  // the same on the data's device
   int64_t cursor_ = 0;
   at::Generator generator_;
 };

@@ -51,6 +51,7 @@ Done run_model(const nlohmann::json& spec, job::JobDataCache* cache) {
   config::Config c = parent.empty() ? config::Config(job::schema()) : job::model_config(job::open_model_dir(parent));
   c.merge_json(spec.at("config"), "job spec");
   c.set("threads", spec.value("threads", int64_t{1}));
+  if (spec.contains("device")) c.set("device", spec.at("device"), "job spec");  // the scheduler's GPU for this worker
   epochs = c.get_int(parent.empty() ? "epochs" : "cwrf.epochs");
   const job::ModelJobResult r = job::run_model_job(c, out, parent, callbacks, cache ? &cache->get(c) : nullptr);
   return {r.dir.string(), r.reused, r.metrics};

@@ -3,12 +3,12 @@
 // paths from stdin, so the local scheduler pays LibTorch's start-up (~0.5 s) and the dataset's
 // loading (~0.7 s for Fashion-MNIST) once per worker instead of once per model.
 //
-// A spec is JSON: {"kind": K, "threads": n, ...the kind's own fields}. The kinds, one entry each
-// in child_job.cpp's table:
+// A spec is JSON: {"kind": K, "threads": n, "device": D (optional: cpu, cuda, cuda:N; overrides the
+// config's), ...the kind's own fields}. The kinds, one entry each in child_job.cpp's table:
 //   train   {"config": {...flat config...}, "out": <models root>}
 //   cwrf    {"config": {...overrides...}, "parent": <model dir>, "out": <models root>}
 //   attack  {"settings": {...attack.* keys...}, "models": [<model dir>...], "out": <attack dir>,
-//            "device": "cpu"|"cuda", "extra": {...}}
+//            "device": "cpu"|"cuda"|"cuda:N", "extra": {...}}
 //   analysis {"analysis": kind, "name", "knobs", "derived", "roles", "models": [<model dir>...],
 //            "out": <analysis dir>, "key": <the job's identity hash>}   (analyses.h)
 //

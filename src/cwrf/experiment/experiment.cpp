@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -28,8 +29,16 @@ config::Schema build_experiment_schema() {
        {}, true, config::at_least(1)},
       {"experiment.runs", Type::Int, 1, "independent runs, each with a fresh membership split and seeds (paper: 3)", {},
        true, config::at_least(1)},
-      {"experiment.jobs", Type::Int, 0, "model jobs at once (0: one per core on CPU, one on a GPU)", {}, false,
-       config::at_least(0)},
+      {"experiment.jobs", Type::Int, 0, "model jobs at once; on CUDA, per GPU (0: one per core on CPU, one per GPU)",
+       {}, false, config::at_least(0)},
+      {"experiment.devices", Type::FloatList, config::Json::array(),
+       "GPU indices to spread the jobs over, round-robin (e.g. [0, 1]; needs device = \"cuda\"; empty: the device key's)",
+       {}, false, config::at_least(0),
+       [](const config::Json& v) -> std::string {
+         for (const auto& d : v)
+           if (d.get<double>() != std::floor(d.get<double>())) return fmt::format("must hold GPU indices (0, 1, ...), got {}", d.dump());
+         return "";
+       }},
       {"experiment.threads", Type::Int, 0, "total threads (0: all cores)", {}, false, config::at_least(0)},
       {"experiment.out", Type::String, "runs", "output folder: models/, attacks/, report/ go under it", {}, false},
       {"experiment.report_lira", Type::String, "online-fixed",

@@ -1,5 +1,6 @@
 #include "cwrf/experiment/runner.h"
 
+#include "cwrf/common/device.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/files.h"
 #include "cwrf/common/hash.h"
@@ -36,6 +37,13 @@ RateChoices provisional_choices(const Experiment& e, const RateChoices& chosen) 
 }
 
 }  // namespace
+
+int64_t parallel_jobs(int64_t requested, bool cuda, size_t gpus, int64_t threads) {
+  // Independent CPU jobs run faster side by side, one thread each (docs/DESIGN.md); a GPU runs
+  // one job at a time unless asked for more (small models leave most of it idle).
+  if (!cuda) return requested > 0 ? requested : std::max<int64_t>(1, threads);
+  return std::max<int64_t>(1, requested) * std::max<int64_t>(1, static_cast<int64_t>(gpus));
+}
 
 nlohmann::json job_spec(const Experiment& e, const Plan& plan, int j, const std::vector<JobResult>& results) {
   const PlannedJob& job = plan.jobs[j];
@@ -74,12 +82,22 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
     if (callbacks.log) callbacks.log(line);
   };
   const int64_t threads = resolve_threads(e.settings.get_int("experiment.threads"));
-  const bool cuda = e.base.get_string("device") == "cuda";
-  if (cuda) job::resolve_device(e.base);  // fails early with the clear message
-  // Independent CPU jobs run faster side by side, one thread each (docs/DESIGN.md); one GPU runs one job at a time.
-  const int64_t requested_jobs = e.settings.get_int("experiment.jobs");
-  const int64_t parallel = requested_jobs > 0 ? requested_jobs : (cuda ? 1 : threads);
+  const std::string device = e.base.get_string("device");
+  const bool cuda = device != "cpu";
+  std::vector<int64_t> gpus;
+  for (double d : e.settings.get_floats("experiment.devices")) gpus.push_back(static_cast<int64_t>(d));
+  // Every device is checked before any job: a missing GPU is one clear error, not a failed job.
+  job::resolve_device(e.base);
+  if (!gpus.empty()) {
+    if (device != "cuda")
+      throw Error(fmt::format("{} = [{}] spreads jobs over GPUs: it needs device = \"cuda\", got \"{}\"",
+                              e.settings.label("experiment.devices"), fmt::join(gpus, ", "), device));
+    for (int64_t g : gpus)
+      parse_device(fmt::format("cuda:{}", g), fmt::format("{} names GPU {}", e.settings.label("experiment.devices"), g));
+  }
+  const int64_t parallel = parallel_jobs(e.settings.get_int("experiment.jobs"), cuda, gpus.size(), threads);
   SchedulerOptions options;
+  options.gpus = gpus;
   options.executable = executable;
   options.spec_dir = e.out() / "jobs";
   options.parallel = parallel;
@@ -102,10 +120,11 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
       int64_t models = 0;
       for (const auto& job : plan.jobs) models += job.kind == "train" || job.kind == "cwrf";
       log(fmt::format("experiment '{}': {} rows x {} runs x {} models, {} analyses -> {} model jobs, {} attack jobs{}; "
-                      "{} parallel jobs x {} threads",
+                      "{} parallel jobs x {} threads on {}",
                       e.name(), e.rows.size(), e.runs(), e.models(), e.analyses.size(), models, plan.attacks.size(),
                       chosen.size() < provisional_choices(e, chosen).size() ? " (before choosing r)" : "", parallel,
-                      options.threads_per_job));
+                      options.threads_per_job,
+                      gpus.empty() ? device : fmt::format("GPUs {} (round-robin)", fmt::join(gpus, ","))));
     }
     // Progress: the work of finished jobs and the running ones' epochs over the whole plan's.
     std::map<int, std::string> running;
@@ -225,6 +244,8 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
                                    {"attacks_run", summary.attacked},
                                    {"analyses_run", summary.analysed},
                                    {"parallel_jobs", parallel},
+                                   {"device", device},
+                                   {"gpus", gpus},
                                    {"threads_per_job", options.threads_per_job},
                                    {"job_seconds", job_seconds},
                                    {"model_job_phases_seconds", phases}}

@@ -45,6 +45,10 @@ struct RunSummary {
 // `results`; models under <out>/models, attacks under <out>/attacks, on the experiment's device.
 nlohmann::json job_spec(const Experiment& experiment, const Plan& plan, int job, const std::vector<JobResult>& results);
 
+// How many jobs run at once: `requested` (experiment.jobs / --jobs; 0 = the default) per GPU on
+// CUDA, over max(1, gpus) GPUs; on the CPU `requested`, by default one per thread.
+int64_t parallel_jobs(int64_t requested, bool cuda, size_t gpus, int64_t threads);
+
 // `executable` runs the jobs (`<executable> job --worker`); empty = this program.
 RunSummary run_experiment(const Experiment& experiment, const RunCallbacks& callbacks = {},
                           const std::filesystem::path& executable = {});

@@ -28,6 +28,7 @@ struct Worker {
   int in_fd = -1, out_fd = -1, err_fd = -1;
   std::string out_buffer, err_text;
   int job = -1;  // the job it runs now; -1: idle
+  int64_t slot = 0;  // its index among the workers: which GPU it uses (SchedulerOptions::gpus)
   std::chrono::steady_clock::time_point job_started;
 };
 
@@ -99,6 +100,12 @@ bool write_all(int fd, const std::string& text) {
 
 }  // namespace
 
+std::string slot_device(int64_t slot, const std::vector<int64_t>& gpus) {
+  if (gpus.empty()) return "";
+  if (slot < 0) throw std::logic_error("slot_device: negative slot");
+  return fmt::format("cuda:{}", gpus[static_cast<size_t>(slot) % gpus.size()]);
+}
+
 std::filesystem::path current_executable() {
   std::error_code ec;
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -136,6 +143,7 @@ void run_jobs(const Plan& plan, std::vector<JobResult>& results, const std::func
   auto assign = [&](Worker& w, int j) {
     nlohmann::json job_spec = spec(j);
     job_spec["threads"] = options.threads_per_job;
+    if (const std::string device = slot_device(w.slot, options.gpus); !device.empty()) job_spec["device"] = device;
     const auto spec_path = options.spec_dir / fmt::format("job-{}.json", j);
     write_file_atomic(spec_path, job_spec.dump(2));
     started[j] = true;
@@ -156,6 +164,7 @@ void run_jobs(const Plan& plan, std::vector<JobResult>& results, const std::func
       const int j = next_ready();
       if (j < 0) return;
       workers.push_back(spawn(exe, options.threads_per_job));
+      workers.back().slot = static_cast<int64_t>(workers.size()) - 1;
       assign(workers.back(), j);
     }
   };

@@ -29,7 +29,15 @@ struct SchedulerOptions {
   std::filesystem::path spec_dir;    // where job specs are written
   int64_t parallel = 1;
   int64_t threads_per_job = 1;
+  // GPU indices: worker slot s runs every job it is given on slot_device(s, gpus) (the spec's
+  // "device"); empty: each spec's own device.
+  std::vector<int64_t> gpus;
 };
+
+// The device of worker slot `slot` when the jobs are spread over `gpus`, round-robin: slot s on
+// gpus[s mod n], so with n GPUs and `parallel` = n·J workers each GPU runs J jobs at a time.
+// "cuda:N"; "" when `gpus` is empty.
+std::string slot_device(int64_t slot, const std::vector<int64_t>& gpus);
 
 struct SchedulerCallbacks {
   std::function<void(int job)> on_start;

@@ -1,5 +1,6 @@
 #include "cwrf/job/job_data.h"
 
+#include "cwrf/common/device.h"
 #include "cwrf/common/error.h"
 #include "cwrf/common/hash.h"
 #include "cwrf/common/seed.h"
@@ -56,13 +57,13 @@ data::AugmentOptions augment_options(const config::Config& config, const data::D
 }  // namespace
 
 torch::Device resolve_device(const config::Config& config) {
-  if (config.get_string("device") == "cuda") {
-    if (!torch::cuda::is_available())
-      throw Error("device = \"cuda\" was asked for, but this LibTorch build has no CUDA support or sees no GPU; "
-                  "build cwrf against a CUDA LibTorch (cmake -DCMAKE_PREFIX_PATH=...) or use device = \"cpu\"");
-    return torch::Device(torch::kCUDA);
-  }
-  return torch::Device(torch::kCPU);
+  const std::string device = config.get_string("device");
+  const std::string origin = config.origin("device");
+  // How the user wrote it: `--device cuda`, or `device = "cuda" (from exp.toml)`.
+  const std::string subject = config::is_flag_origin(origin) ? fmt::format("{} {}", origin, device)
+                              : origin.empty() ? fmt::format("device = \"{}\"", device)
+                                               : fmt::format("device = \"{}\" (from {})", device, origin);
+  return parse_device(device, subject);
 }
 
 JobData load_job_data(const config::Config& config) {
@@ -134,8 +135,10 @@ void resolve_config(config::Config& config, const JobData& job) {
     config.set("data.augment", a.enabled() ? "on" : "off");
   }
   if (config.get_string("channels_last") == "auto") {
+    // NHWC: oneDNN's faster convolutions on the CPU (docs/DESIGN.md), cuDNN's tensor-core ones
+    // on a GPU (bf16 and TF32); scripts/device-check.sh measures NCHW against it there.
     const bool conv = spec.name == "cnn" || spec.name == "resnet18";
-    config.set("channels_last", conv && config.get_string("device") == "cpu" ? "on" : "off");
+    config.set("channels_last", conv ? "on" : "off");
   }
   if (config.get_int("threads") == 0) config.set("threads", resolve_threads(0));
 }

@@ -1,5 +1,6 @@
 #include "cwrf/job/keys.h"
 
+#include "cwrf/common/device.h"
 #include "cwrf/data/data_keys.h"
 #include "cwrf/models/model_keys.h"
 #include "cwrf/train/train_keys.h"
@@ -18,7 +19,8 @@ config::Schema build_schema() {
   s.add(weights::cwrf_keys());
   // Runtime: do not change what is computed, only where and how fast.
   s.add({
-      {"device", Type::String, "cpu", "cpu or cuda (cuda needs a CUDA LibTorch)", {"cpu", "cuda"}, false},
+      {"device", Type::String, "cpu", "cpu, cuda or cuda:N (cuda needs a CUDA LibTorch)", {}, false, {},
+       [](const config::Json& v) { return device_syntax_error(v.get<std::string>()); }},
       {"threads", Type::Int, 0, "intra-op threads (0: all cores)", {}, false, config::at_least(0)},
   });
   return s;

@@ -93,6 +93,9 @@ models::ClassifierPtr load_model(const ModelDir& dir, const std::string& which) 
 config::Config model_config(const ModelDir& dir) {
   config::Config config(schema());
   config.merge_json(dir.manifest.at("config"), (dir.path / "manifest.json").string());
+  // Where it was trained is not part of what it is: a model trained on cuda:3 is read, scored,
+  // rewound and attacked wherever the command that reads it says (its --device), CPU by default.
+  config.reset_prefix("device");
   return config;
 }
 

@@ -121,7 +121,10 @@ ModelJobResult run_model_job(config::Config config, const fs::path& out_root, co
                               config.label(changed.front())));
     config.clear_prefix("cwrf.");
   }
-  const torch::Device device = resolve_device(config);
+  const torch::Device device = resolve_device(config);  // before any work: a missing GPU is one clear error
+  // cuda:N is the current device for the job's lifetime, so nothing lands on another GPU.
+  std::optional<c10::DeviceGuard> device_guard;
+  if (device.is_cuda()) device_guard.emplace(device);
   JobData loaded;
   if (preloaded == nullptr) loaded = load_job_data(config);
   timer.mark("load_data");

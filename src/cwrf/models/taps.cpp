@@ -30,6 +30,14 @@ torch::Tensor forward_and_record(Holder& layer, LayerKind kind, const torch::Ten
   return y;
 }
 
+// A GroupNorm's input in float32 when autocast made it bfloat16 / float16 (amp = "bf16"): CUDA's
+// autocast runs group_norm in float32 itself (it is on its float32 list); LibTorch 1.13's CPU
+// autocast does not, and the CPU kernel refuses a bf16 input with float32 weights.
+torch::Tensor group_norm_input(const torch::Tensor& x) {
+  const auto type = x.scalar_type();
+  return type == torch::kBFloat16 || type == torch::kHalf ? x.to(torch::kFloat32) : x;
+}
+
 }  // namespace
 
 Capture::Capture() {
@@ -51,16 +59,17 @@ torch::Tensor call(torch::nn::LayerNorm& layer, const torch::Tensor& x) {
   return forward_and_record(layer, LayerKind::LayerNorm, x);
 }
 torch::Tensor call(torch::nn::GroupNorm& layer, const torch::Tensor& x) {
-  return forward_and_record(layer, LayerKind::GroupNorm, x);
+  return forward_and_record(layer, LayerKind::GroupNorm, group_norm_input(x));
 }
 torch::Tensor call(torch::nn::Embedding& layer, const torch::Tensor& ids) {
   return forward_and_record(layer, LayerKind::Embedding, ids);
 }
 
-torch::Tensor call(torch::nn::AnyModule& layer, const torch::Tensor& x) {
+torch::Tensor call(torch::nn::AnyModule& layer, const torch::Tensor& input) {
+  torch::nn::Module* m = layer.ptr().get();
+  const torch::Tensor x = dynamic_cast<torch::nn::GroupNormImpl*>(m) != nullptr ? group_norm_input(input) : input;
   torch::Tensor y = layer.forward(x);
   if (current == nullptr) return y;
-  torch::nn::Module* m = layer.ptr().get();
   if (dynamic_cast<torch::nn::LinearImpl*>(m) != nullptr) {
     record(LayerKind::Linear, m, x, y);
   } else if (dynamic_cast<torch::nn::Conv2dImpl*>(m) != nullptr) {

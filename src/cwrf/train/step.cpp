@@ -17,7 +17,13 @@ class StandardStep final : public StepStrategy {
     torch::Tensor logits, loss;
     {
       RECORD_USER_SCOPE(kScopeForward);
-      logits = model.forward(batch.inputs);
+      {
+        AutocastScope autocast(amp_, batch.inputs.device());
+        logits = model.forward(batch.inputs);
+      }
+      // The objective in float32 (a no-op without amp), outside autocast: softmax, entropies and
+      // PAST's penalty keep full precision, and backward sees no autocast state.
+      logits = full_precision(logits);
       loss = objective.loss({logits, batch.labels, batch.positions, epoch, step, &model});
     }
     const double value = loss.item<double>();

@@ -5,6 +5,7 @@
 
 #include "cwrf/data/batches.h"
 #include "cwrf/models/classifier.h"
+#include "cwrf/train/amp.h"
 #include "cwrf/train/objective.h"
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,14 @@ class StepStrategy {
   // Leaves the batch's gradients in the parameters' .grad() (zeroed before).
   virtual StepStats compute_gradients(models::Classifier& model, const data::Batch& batch, Objective& objective,
                                       int64_t epoch, int64_t step) = 0;
+
+  // Mixed precision of the forward pass (the trainer sets it from TrainOptions::amp): the model
+  // runs under autocast, the objective sees float32 logits.
+  void set_amp(Amp amp) { amp_ = amp; }
+  Amp amp() const { return amp_; }
+
+ protected:
+  Amp amp_ = Amp::Off;
 };
 
 // loss = objective(model(x)); loss.backward().

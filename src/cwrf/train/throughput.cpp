@@ -71,10 +71,17 @@ ThroughputResult measure_train_throughput(models::Classifier& model, const Throu
   result.input_shape = {options.batch_size, spec.in_channels, spec.image_size, spec.image_size};
   result.threads = torch::get_num_threads();
   result.channels_last = options.channels_last;
+  result.device = options.device.str();
+  result.amp = to_string(options.amp);
+  const bool cuda = options.device.is_cuda();
+  auto synchronize = [&] {
+    if (cuda) torch::cuda::synchronize(options.device.index());
+  };
 
   // The same pieces, in the same order, as train_model: channels-last before the optimiser
   // allocates its moments, the default objective ("ce"), the standard step strategy.
   model.train();
+  model.to(options.device);
   if (options.channels_last) to_channels_last(model);
   MaskedAdam optimizer(named_trainable_parameters(model), AdamOptions{});  // β (0.9, 0.999), weight decay 5e-4
   static const config::Schema training_schema = [] {
@@ -90,11 +97,14 @@ ThroughputResult measure_train_throughput(models::Classifier& model, const Throu
     standard_step = make_standard_step();
     step = standard_step.get();
   }
+  step->set_amp(options.amp);
 
   // One fixed random batch: the figure is the step's, not the data pipeline's.
   torch::manual_seed(options.seed + 1);
   data::Batch batch{torch::randn(result.input_shape), torch::randint(spec.num_classes, {options.batch_size}, torch::kLong),
                     torch::arange(options.batch_size, torch::kLong)};
+  batch.inputs = batch.inputs.to(options.device);
+  batch.labels = batch.labels.to(options.device);
   if (options.channels_last) batch.inputs = batch.inputs.contiguous(at::MemoryFormat::ChannelsLast);
 
   int64_t global_step = 0;
@@ -106,8 +116,10 @@ ThroughputResult measure_train_throughput(models::Classifier& model, const Throu
   };
   for (int64_t i = 0; i < options.warmup; ++i) train_step();
   for (int64_t r = 0; r < options.repeats; ++r) {
+    synchronize();
     const auto started = Clock::now();
     for (int64_t i = 0; i < options.steps; ++i) train_step();  // CPU work is synchronous (loss.item() too)
+    synchronize();  // the optimiser's last kernels
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     result.images_per_second.push_back(static_cast<double>(options.batch_size * options.steps) / seconds);
   }

@@ -3,9 +3,13 @@
 #pragma once
 
 #include "cwrf/models/classifier.h"
+#include "cwrf/train/amp.h"
 #include "cwrf/train/step.h"
 
+#include <c10/core/Device.h>
+
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace cwrf::train {
@@ -20,6 +24,8 @@ struct ThroughputOptions {
   int64_t threads = 0;         // intra-op threads while measuring (0: keep the current setting)
   uint64_t seed = 0;           // initialisation and the random batch
   StepStrategy* step = nullptr;  // how gradients are formed; null: the standard step (`cwrf bench dp` passes DP-SGD's)
+  c10::Device device = c10::kCPU;  // where the model, the batch and the step run
+  Amp amp = Amp::Off;              // mixed precision of the forward pass (amp.h)
 };
 
 struct ThroughputResult {
@@ -28,6 +34,8 @@ struct ThroughputResult {
   std::vector<int64_t> input_shape;       // [batch, channels, height, width]
   int64_t threads = 0;                    // intra-op threads used
   bool channels_last = false;
+  std::string device;                     // "cpu", "cuda:0"
+  std::string amp;                        // "off", "bf16"
   std::vector<double> images_per_second;  // one figure per repetition
   double mean = 0.0;                      // images/s over the repetitions
   double sd = 0.0;                        // sample standard deviation (0 for one repetition)
@@ -40,8 +48,8 @@ void check_throughput_options(const ThroughputOptions& options);
 // Builds the model from options.spec (seeded with options.seed) and measures it.
 ThroughputResult measure_train_throughput(const ThroughputOptions& options);
 
-// Measures `model`, which must have been built from options.spec; trains it in place (its
-// weights change) and leaves it in train mode, channels-last if asked.
+// Measures `model`, which must have been built from options.spec; moves it to options.device,
+// trains it in place (its weights change) and leaves it in train mode, channels-last if asked.
 ThroughputResult measure_train_throughput(models::Classifier& model, const ThroughputOptions& options);
 
 }  // namespace cwrf::train

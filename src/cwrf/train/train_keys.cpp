@@ -17,9 +17,14 @@ std::vector<config::Option> train_keys() {
       {"adam.beta2", Type::Float, 0.999, "Adam β2", {}, true, config::half_open(0, 1)},
       {"adam.eps", Type::Float, 1e-8, "Adam ε", {}, true, config::greater_than(0)},
       {"seed", Type::Int, 0, "seed of the model's initialisation, batch order and augmentation"},
+      // Changes the weights (rounding), so it is hashed; "off" is left out of the hash, as before the key existed.
+      {"amp", Type::String, "off",
+       "mixed precision: bf16 runs training's forward passes under autocast (CPU or CUDA) with float32 master "
+       "weights; evaluation, scores, masks and attacks stay float32",
+       {"off", "bf16"}, true, {}, {}, "", /*hash_default=*/false},
       {"defense.name", Type::String, "ce", "training objective (ce = no defense)", objective_names()},
       // Do not change what is computed, only how fast or what is logged.
-      {"channels_last", Type::String, "auto", "NHWC convolutions (auto: on for conv models on CPU)", {"auto", "on", "off"}, false},
+      {"channels_last", Type::String, "auto", "NHWC convolutions (auto: on for conv models)", {"auto", "on", "off"}, false},
       {"eval_every", Type::Int, 1, "evaluate the test set every n epochs (0: only once, for the final metrics)", {}, false, config::at_least(0)},
       {"profile", Type::Bool, false, "time every operator and phase of training into the model directory's profile.md/json", {}, false},
   };
@@ -38,6 +43,7 @@ TrainOptions train_options(const config::Config& c) {
   o.adam.eps = c.get_float("adam.eps");
   o.adam.weight_decay = c.get_float("weight_decay");
   o.eval_every = c.get_int("eval_every");
+  o.amp = parse_amp(c.get_string("amp"));
   o.profile = c.get_bool("profile");
   return o;
 }

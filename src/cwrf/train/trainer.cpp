@@ -41,6 +41,7 @@ TrainResult train_model(models::Classifier& model, const TrainSets& sets, Object
   if (options.channels_last) to_channels_last(model);
 
   MaskedAdam optimizer(named_trainable_parameters(model), options.adam);
+  step.set_amp(options.amp);
   if (trainable != nullptr && !trainable->empty()) optimizer.set_trainable(*trainable);
 
   data::LoaderOptions loader_options;

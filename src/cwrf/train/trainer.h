@@ -6,6 +6,7 @@
 #include "cwrf/data/batches.h"
 #include "cwrf/models/classifier.h"
 #include "cwrf/train/adam.h"
+#include "cwrf/train/amp.h"
 #include "cwrf/train/evaluate.h"
 #include "cwrf/train/objective.h"
 #include "cwrf/train/step.h"
@@ -33,6 +34,7 @@ struct TrainOptions {
   int64_t eval_batch_size = kInferenceBatchSize;
   bool channels_last = false;   // 4-D inputs and conv weights in NHWC (faster oneDNN convolutions)
   bool profile = false;         // time every operator and phase (op_profile.h) into TrainResult::profile
+  Amp amp = Amp::Off;           // mixed precision of the forward passes (amp.h); weights stay float32
 };
 
 struct EpochRecord {

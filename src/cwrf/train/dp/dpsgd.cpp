@@ -71,9 +71,12 @@ class DpSgdStep final : public StepStrategy {
       std::optional<TappedPass> forward;
       {
         RECORD_USER_SCOPE(kScopeForward);
-        forward = run_tapped(model, batch.inputs, [&](const torch::Tensor& logits) {
-          return objective.loss({logits, batch.labels, batch.positions, epoch, step, &model});
-        });
+        forward = run_tapped(
+            model, batch.inputs,
+            [&](const torch::Tensor& logits) {
+              return objective.loss({logits, batch.labels, batch.positions, epoch, step, &model});
+            },
+            amp_);
       }
       const TappedPass& pass = *forward;
       RECORD_USER_SCOPE(kScopeBackward);  // per-sample gradients, clipping (noise below)
@@ -98,11 +101,13 @@ class DpSgdStep final : public StepStrategy {
       torch::Tensor& p = parameters[i];
       torch::Tensor g = sums.empty() ? torch::zeros_like(p) : sums[i];
       if (noise_std > 0) {
-        // Drawn on the CPU from the step's own generator, so the noise stream does not depend on
-        // the device or on other users of the global generator.
+        // Drawn from the step's own generator on the parameter's device (the CPU stream is the
+        // one CPU runs always had; a GPU draws its own, never 11 M numbers a step on the CPU
+        // plus a copy), so the noise does not depend on other users of the global generators.
         const torch::Tensor noise =
-            torch::randn(p.sizes(), generator_, torch::TensorOptions().dtype(p.scalar_type())).mul_(noise_std);
-        g = g + noise.to(p.device());
+            torch::randn(p.sizes(), generator_for(p.device()), p.options())
+                .mul_(noise_std);
+        g = g + noise;
       }
       g = g / options_.expected_batch_size;
       torch::Tensor& grad = p.mutable_grad();
@@ -116,8 +121,20 @@ class DpSgdStep final : public StepStrategy {
   }
 
  private:
+  // The CPU generator, or for a GPU a private one of that device (a clone of its default
+  // generator, reseeded: no CUDA header needed), seeded with the same DP noise seed.
+  at::Generator& generator_for(const c10::Device& device) {
+    if (device.is_cpu()) return generator_;
+    if (!device_generator_.defined() || device_generator_.device() != device) {
+      device_generator_ = at::globalContext().defaultGenerator(device).clone();
+      device_generator_.set_current_seed(options_.seed);
+    }
+    return device_generator_;
+  }
+
   DpSgdOptions options_;
   at::Generator generator_;
+  at::Generator device_generator_;
   const models::Classifier* checked_ = nullptr;  // the model check_supported last passed
   int64_t steps_ = 0;
 };

@@ -2,6 +2,7 @@
 #include "cwrf/train/dp/per_sample_grads.h"
 
 #include "cwrf/common/error.h"
+#include "cwrf/common/torch_compat.h"
 
 #include <torch/torch.h>
 
@@ -38,9 +39,9 @@ bool is(const torch::nn::Module& m) {
 // Conv2d padding as two numbers; "same" only where it pads both sides equally.
 std::vector<int64_t> conv_padding(const torch::nn::detail::ConvNdOptions<2>& o) {
   const auto& padding = o.padding();
-  if (const auto* explicit_padding = c10::get_if<torch::ExpandingArray<2>>(&padding))
+  if (const auto* explicit_padding = compat::get_if<torch::ExpandingArray<2>>(&padding))
     return {(*explicit_padding)->at(0), (*explicit_padding)->at(1)};
-  if (c10::get_if<torch::enumtype::kValid>(&padding)) return {0, 0};
+  if (compat::get_if<torch::enumtype::kValid>(&padding)) return {0, 0};
   std::vector<int64_t> out;
   for (int d = 0; d < 2; ++d) {
     const int64_t total = o.dilation()->at(d) * (o.kernel_size()->at(d) - 1);
@@ -66,7 +67,7 @@ void check_supported(const torch::nn::Module& model) {
                               layer_label(path, m)));
     if (m.named_parameters(/*recurse=*/false).is_empty()) continue;
     if (const auto* conv = dynamic_cast<const torch::nn::Conv2dImpl*>(&m)) {
-      if (!c10::get_if<torch::enumtype::kZeros>(&conv->options.padding_mode()))
+      if (!compat::get_if<torch::enumtype::kZeros>(&conv->options.padding_mode()))
         throw Error(fmt::format("DP-SGD supports Conv2d with zero padding only; {} uses padding_mode {}",
                                 layer_label(path, m), torch::enumtype::get_enum_name(conv->options.padding_mode())));
       if (conv_padding(conv->options).empty())
@@ -91,16 +92,18 @@ void check_supported(const torch::nn::Module& model) {
 }
 
 TappedPass run_tapped(models::Classifier& model, const torch::Tensor& inputs,
-                      const std::function<torch::Tensor(const torch::Tensor& logits)>& loss_of) {
+                      const std::function<torch::Tensor(const torch::Tensor& logits)>& loss_of, Amp amp) {
   TappedPass pass;
   pass.batch_size = inputs.size(0);
   require(pass.batch_size > 0, "run_tapped: the batch is empty");
   torch::Tensor logits;
   {
     taps::Capture capture;
+    AutocastScope autocast(amp, inputs.device());
     logits = model.forward(inputs);
     pass.records = capture.release();
   }
+  logits = full_precision(logits);
   torch::Tensor loss = loss_of(logits);
   pass.logits = logits.detach();
   pass.loss = loss.detach();
@@ -114,6 +117,8 @@ TappedPass run_tapped(models::Classifier& model, const torch::Tensor& inputs,
   for (size_t i = 0; i < pass.records.size(); ++i) {
     if (!pass.backprops[i].defined()) pass.backprops[i] = torch::zeros_like(outputs[i]);
     pass.records[i].output = torch::Tensor();  // the graph is gone; keep only what the rules read
+    pass.backprops[i] = full_precision(pass.backprops[i]);
+    pass.records[i].input = full_precision(pass.records[i].input);  // token ids stay int64
   }
   return pass;
 }
@@ -414,7 +419,10 @@ torch::Tensor PerSampleGradients::squared_norms() const {
     }
     total = total.defined() ? total.add_(s) : s.clone();
   }
-  return total.defined() ? total : torch::zeros({batch_size_});
+  // No parameter at all: zero norms, where a parameter would have put them.
+  return total.defined() ? total
+                         : torch::zeros({batch_size_}, parameters_.empty() ? torch::TensorOptions()
+                                                                           : parameters_.front().options());
 }
 
 std::vector<torch::Tensor> PerSampleGradients::weighted_sums(const torch::Tensor& weights) const {

@@ -15,6 +15,7 @@
 
 #include "cwrf/models/classifier.h"
 #include "cwrf/models/taps.h"
+#include "cwrf/train/amp.h"
 
 #include <torch/nn/module.h>
 #include <torch/types.h>
@@ -48,9 +49,11 @@ struct TappedPass {
 // Forward of `inputs` (batch ≥ 1) through `model` under a taps::Capture, loss = loss_of(logits)
 // (a batch mean over the samples), then autograd for the backprops of every tapped output only:
 // no parameter's .grad() is touched, and the weight-gradient products of the ordinary backward
-// are skipped (the clipped sum forms them once, below).
+// are skipped (the clipped sum forms them once, below). With amp the forward runs under autocast;
+// loss_of gets float32 logits, and the records' activations and the backprops come back in float32,
+// so norms, clipping and sums are formed in full precision from the bf16 forward's values.
 TappedPass run_tapped(models::Classifier& model, const torch::Tensor& inputs,
-                      const std::function<torch::Tensor(const torch::Tensor& logits)>& loss_of);
+                      const std::function<torch::Tensor(const torch::Tensor& logits)>& loss_of, Amp amp = Amp::Off);
 
 // How a Linear / Conv2d / Embedding weight's per-sample norms are formed: Auto takes the cheaper
 // of the two exact routes; the others force one (for tests and benchmarks).
