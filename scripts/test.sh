@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds cwrf and runs the whole test suite (unit + integration).
+# Builds cwrf and runs the whole test suite (unit, integration, and cuda: it skips without a GPU).
 #   scripts/test.sh            everything
 #   scripts/test.sh -L unit    only the fast unit tests (any ctest arguments pass through)
 set -euo pipefail

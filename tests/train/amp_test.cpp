@@ -157,10 +157,14 @@ TEST(Amp, Bf16TrainingTracksFp32AndKeepsFloat32MasterWeights) {
                 name.c_str(), fp32.losses.front(), fp32.losses.back(), bf16.losses.front(), bf16.losses.back(), worst);
     for (const auto& p : bf16.model->named_parameters()) {
       EXPECT_EQ(p.value().scalar_type(), torch::kFloat32) << name << " " << p.key();
-      if (p.value().grad().defined()) EXPECT_EQ(p.value().grad().scalar_type(), torch::kFloat32) << p.key();
+      if (p.value().grad().defined()) {
+        EXPECT_EQ(p.value().grad().scalar_type(), torch::kFloat32) << p.key();
+      }
     }
     for (const auto& b : bf16.model->named_buffers())
-      if (b.value().is_floating_point()) EXPECT_EQ(b.value().scalar_type(), torch::kFloat32) << name << " " << b.key();
+      if (b.value().is_floating_point()) {
+        EXPECT_EQ(b.value().scalar_type(), torch::kFloat32) << name << " " << b.key();
+      }
     // Evaluation is in full precision whatever the training's amp.
     bf16.model->eval();
     torch::NoGradGuard no_grad;
