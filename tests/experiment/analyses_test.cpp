@@ -4,6 +4,7 @@
 #include "cwrf/experiment/analyses.h"
 #include "cwrf/experiment/experiment.h"
 #include "cwrf/experiment/plan.h"
+#include "experiment_files.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -11,20 +12,8 @@
 namespace cwrf::experiment {
 namespace {
 
-std::filesystem::path write(const cwrf::testing::TempDir& dir, const std::string& text) {
-  const auto path = dir / "exp.toml";
-  cwrf::testing::write_bytes(path, text);
-  return path;
-}
-
-std::string error_of(const std::filesystem::path& path) {
-  try {
-    read_experiment(path);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::error_of;
+using testing::write;
 
 const char* kBase = R"(epochs = 3
 [model]
