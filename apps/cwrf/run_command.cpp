@@ -1,5 +1,6 @@
 // `cwrf run CONFIG.toml`: the main job, a whole experiment ending in the paper's Table 3;
-// and `cwrf job --spec FILE`, the child process that trains one of its models.
+// and `cwrf job --spec FILE [--result FILE]`, the child process (or Slurm task) that runs one
+// of its jobs.
 #include "commands.h"
 
 #include "cwrf/common/error.h"
@@ -7,6 +8,7 @@
 #include "cwrf/experiment/child_job.h"
 #include "cwrf/experiment/experiment.h"
 #include "cwrf/experiment/runner.h"
+#include "cwrf/experiment/task.h"
 #include "cwrf/common/files.h"
 
 #include <fmt/format.h>
@@ -60,11 +62,15 @@ void register_run_command(CLI::App& app, int& exit_code) {
   auto* job = app.add_subcommand("job", "internal: train one model of an experiment (used by `cwrf run`)");
   job->group("");  // hidden from --help
   auto spec = std::make_shared<std::string>();
+  auto result = std::make_shared<std::string>();
   auto worker = std::make_shared<bool>(false);
   auto* spec_option = job->add_option("--spec", *spec, "job spec (JSON)");
+  job->add_option("--result", *result, "with --spec: write the job's result here when it succeeds (a Slurm task)")
+      ->needs(spec_option);
   job->add_flag("--worker", *worker, "serve job spec paths read from stdin, one per line")->excludes(spec_option);
-  job->callback([spec, worker, &exit_code] {
+  job->callback([spec, result, worker, &exit_code] {
     if (*worker) experiment::run_worker(std::cin);
+    else if (!result->empty()) experiment::run_task(*spec, *result);
     else if (!spec->empty()) experiment::run_child_job(nlohmann::json::parse(read_file(*spec)));
     else throw Error("cwrf job: give --spec FILE or --worker");
     exit_code = 0;
