@@ -26,6 +26,8 @@ void register_run_command(CLI::App& app, int& exit_code) {
   auto jobs = std::make_shared<int64_t>(-1);
   auto threads = std::make_shared<int64_t>(-1);
   auto device = std::make_shared<std::string>();
+  auto executor = std::make_shared<std::string>();
+  auto no_wait = std::make_shared<bool>(false);
   command->add_option("config", *file, "experiment TOML file (e.g. configs/quick.toml)")->required();
   command->add_option("-s,--set", *set, "override: a model key (epochs=5), experiment.* or attack.* (repeatable)");
   command->add_option("-o,--out", *out, "output directory (default: [experiment] out)");
@@ -33,9 +35,17 @@ void register_run_command(CLI::App& app, int& exit_code) {
   command->add_option("--threads", *threads, "total threads (default: all cores)");
   command->add_option("--device", *device, "cpu | cuda (the same as --set device=...; default: the config's)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
+  command->add_option("--executor", *executor,
+                      "local | slurm: where the jobs run (the same as --set executor.kind=...; default: the config's "
+                      "[executor] kind, else local)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  command->add_flag("--no-wait", *no_wait,
+                    "slurm: return once the jobs are submitted; run the same command again later to collect them");
   command->footer(
       "Kill it at any time and run the same command again: finished models and attacks are found by content\n"
-      "hash and reused. The report (report.md, results.csv/json, ROC and privacy-utility plots) goes to <out>/report.");
+      "hash and reused. The report (report.md, results.csv/json, ROC and privacy-utility plots) goes to <out>/report.\n"
+      "With --executor slurm each job is an sbatch job (the [executor] table: partition, account, time, gpus, cpus,\n"
+      "memory, sbatch_args); a rerun waits for queued jobs, resubmits failed ones and writes the report when all are done.");
   command->callback([=, &exit_code] {
     std::vector<std::string> overrides = *set;
     if (!device->empty()) overrides.push_back("device=" + *device);
@@ -43,6 +53,8 @@ void register_run_command(CLI::App& app, int& exit_code) {
     if (!out->empty()) e.settings.set("experiment.out", *out, "--out");
     if (*jobs >= 0) e.settings.set("experiment.jobs", *jobs, "--jobs");
     if (*threads >= 0) e.settings.set("experiment.threads", *threads, "--threads");
+    if (!executor->empty()) e.executor.set("executor.kind", *executor, "--executor");
+    if (*no_wait) e.executor.set("executor.wait", false, "--no-wait");
     auto progress = std::make_shared<ProgressLine>();
     experiment::RunCallbacks callbacks;
     callbacks.log = [progress](const std::string& line) {
@@ -52,6 +64,15 @@ void register_run_command(CLI::App& app, int& exit_code) {
     callbacks.status = [progress](double fraction, const std::string& line) { progress->update(fraction, line); };
     const experiment::RunSummary summary = experiment::run_experiment(e, callbacks);
     progress->clear();
+    if (!summary.complete) {
+      std::cout << summary.pending << "\n"
+                << fmt::format("No report yet. Run the same command again (cwrf run {} ...) to {} and write the report "
+                               "once every job has finished; it submits only what is missing or failed.\n",
+                               *file, *no_wait ? "collect what has finished (without --no-wait: wait for the rest)"
+                                               : "wait for the jobs");
+      exit_code = 0;
+      return;
+    }
     std::cout << summary.markdown << "\n";
     std::cout << fmt::format("report: {} ({} models trained, {} found finished, {} attacks run; {})\n",
                              summary.report_dir.string(), summary.trained, summary.reused, summary.attacked,

@@ -4,6 +4,7 @@
 #include "cwrf/common/files.h"
 #include "cwrf/common/progress.h"
 #include "cwrf/common/threads.h"
+#include "cwrf/experiment/executor.h"
 #include "cwrf/experiment/report.h"
 #include "cwrf/experiment/selection.h"
 #include "cwrf/job/job_data.h"
@@ -31,6 +32,14 @@ RateChoices provisional_choices(const Experiment& e, const RateChoices& chosen) 
     if (e.rows[r].rates.size() > 1)
       for (int64_t run = 0; run < e.runs(); ++run) all.emplace(std::make_pair(r, run), e.rows[r].rates.front());
   return all;
+}
+
+// A round the executor left incomplete: no report, what is outstanding instead.
+RunSummary incomplete_summary(RunSummary summary, const RoundOutcome& round, Clock::time_point started) {
+  summary.complete = false;
+  summary.pending = round.pending;
+  summary.seconds = seconds_since(started);
+  return summary;
 }
 
 }  // namespace
@@ -63,7 +72,8 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
   };
   const int64_t threads = resolve_threads(e.settings.get_int("experiment.threads"));
   const bool cuda = e.base.get_string("device") == "cuda";
-  if (cuda) job::resolve_device(e.base);  // fails early with the clear message
+  // Fails early with the clear message (a Slurm job checks on its own node: this one may have no GPU).
+  if (cuda && e.executor.get_string("executor.kind") == "local") job::resolve_device(e.base);
   // Independent CPU jobs run faster side by side, one thread each (docs/DESIGN.md); one GPU runs one job at a time.
   const int64_t requested_jobs = e.settings.get_int("experiment.jobs");
   const int64_t parallel = requested_jobs > 0 ? requested_jobs : (cuda ? 1 : threads);
@@ -72,6 +82,7 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
   options.spec_dir = e.out() / "jobs";
   options.parallel = parallel;
   options.threads_per_job = std::max<int64_t>(1, threads / parallel);
+  const std::unique_ptr<Executor> executor = make_executor(e, options);
 
   RateChoices chosen;
   std::vector<RateSelection> selections;
@@ -89,15 +100,15 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
     if (first) {
       int64_t models = 0;
       for (const auto& job : plan.jobs) models += job.kind != "attack";
-      log(fmt::format("experiment '{}': {} rows x {} runs x {} models -> {} model jobs, {} attack jobs{}; {} parallel "
-                      "jobs x {} threads",
+      log(fmt::format("experiment '{}': {} rows x {} runs x {} models -> {} model jobs, {} attack jobs{}; {}",
                       e.name(), e.rows.size(), e.runs(), e.models(), models, plan.attacks.size(),
-                      chosen.size() < provisional_choices(e, chosen).size() ? " (before choosing r)" : "", parallel,
-                      options.threads_per_job));
+                      chosen.size() < provisional_choices(e, chosen).size() ? " (before choosing r)" : "",
+                      executor->describe()));
     }
     // Progress: the work of finished jobs and the running ones' epochs over the whole plan's.
     std::map<int, std::string> running;
     std::map<int, double> partial;
+    std::string queue;  // a batch system's counts (Slurm), empty for local jobs
     auto status = [&] {
       if (!callbacks.status) return;
       double now = done_cost;
@@ -106,6 +117,7 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
       const double left = worked > 0 ? elapsed / worked * (total_cost - now) : std::nan("");
       std::string current = running.empty() ? "" : running.begin()->second;
       if (running.size() > 1) current += fmt::format(" (+{} more)", running.size() - 1);
+      if (!queue.empty()) current = current.empty() ? queue : queue + " | " + current;
       callbacks.status(std::min(1.0, now / total_cost),
                        fmt::format("{} | {} elapsed, ~{} left", current, format_duration(elapsed), format_duration(left)));
     };
@@ -141,7 +153,13 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
       }
       status();
     };
-    run_jobs(plan, results, [&](int j) { return job_spec(e, plan, j, results); }, options, sc);
+    sc.log = log;
+    sc.on_queue = [&](const std::string& summary) {
+      queue = summary;
+      status();
+    };
+    const RoundOutcome round = executor->run(plan, results, [&](int j) { return job_spec(e, plan, j, results); }, sc);
+    if (!round.complete) return incomplete_summary(summary, round, started);
     for (size_t j = 0; j < plan.jobs.size(); ++j) finished[plan.jobs[j].identity] = results[j];
 
     // The rates that can be chosen now; with a new choice, plan again (its jobs follow).

@@ -10,6 +10,7 @@
 //   report/    report.md, results.csv/json, pairs.csv/json, selection.json, roc-*.png,
 //              privacy-utility.png, experiment.json, timing.json
 //   jobs/      the job specs given to the worker processes
+//   slurm/     with executor.kind = slurm: the Slurm executor's state, specs, results, logs (slurm_state.h)
 #pragma once
 
 #include "cwrf/experiment/experiment.h"
@@ -30,6 +31,10 @@ struct RunCallbacks {
 };
 
 struct RunSummary {
+  // False when the executor left jobs outstanding (Slurm with --no-wait, or still queued): then
+  // no report was written, and `pending` says what is outstanding and how to continue.
+  bool complete = true;
+  std::string pending;
   std::filesystem::path report_dir;
   std::string markdown;      // the report's tables
   int64_t trained = 0;       // model jobs that ran now (not found finished)
@@ -42,7 +47,8 @@ struct RunSummary {
 // `results`; models under <out>/models, attacks under <out>/attacks, on the experiment's device.
 nlohmann::json job_spec(const Experiment& experiment, const Plan& plan, int job, const std::vector<JobResult>& results);
 
-// `executable` runs the jobs (`<executable> job --worker`); empty = this program.
+// `executable` runs the jobs (`<executable> job --worker`, or a Slurm task's
+// `<executable> job --spec S --result R`); empty = this program. experiment.executor says where.
 RunSummary run_experiment(const Experiment& experiment, const RunCallbacks& callbacks = {},
                           const std::filesystem::path& executable = {});
 
