@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds cwrf and runs the whole test suite (unit, integration, and cuda: it skips without a GPU).
+# Builds cwrf and runs the whole test suite (unit, integration, cuda: it skips without a GPU, and
+# slurm: it starts the local Slurm of scripts/slurm-local.sh, which must be installed, and fails without it).
 #   scripts/test.sh            everything
 #   scripts/test.sh -L unit    only the fast unit tests (any ctest arguments pass through)
 set -euo pipefail

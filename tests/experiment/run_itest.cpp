@@ -93,7 +93,9 @@ TEST_F(RunTest, WritesTheReportAndASecondRunDoesNoWork) {
     if (!job::is_complete_model_dir(entry.path())) continue;
     const auto metrics = nlohmann::json::parse(read_file(entry.path() / "metrics.json"));
     EXPECT_EQ(metrics.at("threads"), 1) << entry.path();
-    if (!metrics.at("blas").at("library").get<std::string>().empty()) EXPECT_EQ(metrics.at("blas").at("threads"), 1);
+    if (!metrics.at("blas").at("library").get<std::string>().empty()) {
+      EXPECT_EQ(metrics.at("blas").at("threads"), 1);
+    }
   }
   const RunSummary second = run(dir_ / "out");
   EXPECT_EQ(second.trained, 0);

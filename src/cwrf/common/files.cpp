@@ -5,11 +5,13 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <unistd.h>
 
@@ -31,7 +33,7 @@ namespace {
 
 std::string unique_suffix() {
   static std::atomic<unsigned> counter{0};
-  return fmt::format(".tmp-{}-{}", ::getpid(), counter++);
+  return fmt::format(".tmp-{}-{}-{}", host_name(), ::getpid(), counter++);
 }
 
 void write_all(int fd, std::string_view bytes, const fs::path& path) {
@@ -77,6 +79,30 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
     fs::remove(temp, ec);
     throw Error(fmt::format("cannot rename {} to {}: {}", temp.string(), path.string(), std::strerror(err)));
   }
+}
+
+const std::string& host_name() {
+  static const std::string name = [] {
+    char buffer[256] = {};
+    if (::gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return std::string("unknown-host");
+    std::string h = buffer;
+    for (char& c : h)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+    return h;
+  }();
+  return name;
+}
+
+std::optional<StagingOwner> staging_owner(const std::string& name) {
+  static const std::regex with_host(R"(.*\.tmp-(.+)-(\d+)-\d+$)");
+  static const std::regex without_host(R"(.*\.tmp-(\d+)-\d+$)");
+  std::smatch m;
+  try {
+    if (std::regex_match(name, m, with_host)) return StagingOwner{m[1].str(), std::stol(m[2].str())};
+    if (std::regex_match(name, m, without_host)) return StagingOwner{"", std::stol(m[1].str())};
+  } catch (const std::out_of_range&) {  // digits, but no pid
+  }
+  return std::nullopt;
 }
 
 fs::path make_staging_dir(const fs::path& final_path) {

@@ -102,12 +102,16 @@ std::vector<std::string> job_kinds() {
   return names;
 }
 
-void run_child_job(const nlohmann::json& spec, job::JobDataCache* cache) {
+nlohmann::json run_child_job(const nlohmann::json& spec, job::JobDataCache* cache) {
   const std::string kind = spec.at("kind");
   const auto it = kinds().find(kind);
   if (it == kinds().end()) throw Error("job spec: unknown kind '" + kind + "'");
   const Done done = it->second(spec, cache);
-  emit({{"event", "done"}, {"dir", done.dir}, {"reused", done.reused}, {"result", done.result}});
+  nlohmann::json payload = {{"dir", done.dir}, {"reused", done.reused}, {"result", done.result}};
+  nlohmann::json event = {{"event", "done"}};
+  event.update(payload);
+  emit(event);
+  return payload;
 }
 
 void run_worker(std::istream& specs) {

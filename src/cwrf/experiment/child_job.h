@@ -35,8 +35,9 @@ namespace cwrf::experiment {
 std::vector<std::string> job_kinds();
 
 // Runs a spec in this process, reporting as above on stdout. Throws Error on failure. `cache`
-// keeps the dataset for the next job (a worker's).
-void run_child_job(const nlohmann::json& spec, job::JobDataCache* cache = nullptr);
+// keeps the dataset for the next job (a worker's). Returns the "done" payload
+// ({"dir","reused","result"}: what a batch task writes to its result file, task.h).
+nlohmann::json run_child_job(const nlohmann::json& spec, job::JobDataCache* cache = nullptr);
 
 // Serves spec file paths, one per line, until end of input.
 void run_worker(std::istream& specs);

@@ -5,6 +5,7 @@
 #include "cwrf/common/error.h"
 #include "cwrf/experiment/analyses.h"
 #include "cwrf/data/split.h"
+#include "cwrf/experiment/executor.h"
 #include "cwrf/job/keys.h"
 
 #include <fmt/format.h>
@@ -243,7 +244,7 @@ const config::Schema& experiment_schema() {
 }
 
 Experiment::Experiment()
-    : settings(experiment_schema()), base(job::schema()), attack(attack::attack_schema()) {}
+    : settings(experiment_schema()), base(job::schema()), attack(attack::attack_schema()), executor(executor_schema()) {}
 
 int64_t Experiment::targets() const {
   const int64_t t = attack.get_int("attack.targets");
@@ -262,7 +263,7 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
     const auto& at = err.source().begin;
     throw Error(fmt::format("{}:{}:{}: invalid TOML: {}", path.string(), at.line, at.column, err.description()));
   }
-  for (const char* section : {"experiment", "attack"}) {
+  for (const char* section : {"experiment", "attack", "executor"}) {
     if (table.contains(section) && !table[section].is_table())
       throw Error(fmt::format("{}: '{}' must be a table ([{}])", path.string(), section, section));
   }
@@ -274,11 +275,14 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   }
   if (const auto* section = table["attack"].as_table())
     e.attack.merge_toml_string(as_prefixed_toml(*section, "attack"), where(path, "attack"));
+  if (const auto* section = table["executor"].as_table())
+    e.executor.merge_toml_string(as_prefixed_toml(*section, "executor"), where(path, "executor"));
 
   // Everything else is the base model config; a [cwrf] table's rate list is the CWRF rows' own.
   toml::table base = table;
   base.erase("experiment");
   base.erase("attack");
+  base.erase("executor");
   base.erase("row");
   base.erase("analysis");
   base.erase("analyses");
@@ -288,11 +292,12 @@ Experiment read_experiment(const std::filesystem::path& path, const std::vector<
   text << base;
   e.base.merge_toml_string(text.str(), path.string());
 
-  // Command-line overrides: experiment.* / attack.* settings, or base config keys.
+  // Command-line overrides: experiment.* / attack.* / executor.* settings, or base config keys.
   for (const auto& assignment : set) {
     const std::string key = assignment.substr(0, assignment.find('='));
     if (key.rfind("experiment.", 0) == 0) e.settings.set_assignment(assignment);
     else if (key.rfind("attack.", 0) == 0) e.attack.set_assignment(assignment);
+    else if (key.rfind("executor.", 0) == 0) e.executor.set_assignment(assignment);
     else e.base.set_assignment(assignment);
   }
 

@@ -68,6 +68,7 @@ struct Experiment {
   config::Config settings;       // over experiment_schema()
   config::Config base;           // every model's config before the row's overrides (job::schema())
   config::Config attack;         // over attack::attack_schema()
+  config::Config executor;       // over executor_schema() (executor.h): where the jobs run, never what they compute
   std::vector<Row> rows;
   std::vector<AnalysisEntry> analyses;
 
@@ -81,7 +82,7 @@ struct Experiment {
 };
 
 // Reads and validates an experiment file; `set` are "key=value" overrides of the base config
-// (or of experiment.* / attack.* settings). Every error names the file and the key or row.
+// (or of experiment.* / attack.* / executor.* settings). Every error names the file and the key or row.
 Experiment read_experiment(const std::filesystem::path& path, const std::vector<std::string>& set = {});
 
 // The row that trains row `row`'s defense from scratch: not CWRF, the same defense.* / dp.* keys.

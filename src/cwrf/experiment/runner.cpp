@@ -6,6 +6,7 @@
 #include "cwrf/common/hash.h"
 #include "cwrf/common/progress.h"
 #include "cwrf/common/threads.h"
+#include "cwrf/experiment/executor.h"
 #include "cwrf/experiment/paper_report.h"
 #include "cwrf/experiment/report.h"
 #include "cwrf/experiment/selection.h"
@@ -34,6 +35,14 @@ RateChoices provisional_choices(const Experiment& e, const RateChoices& chosen) 
     if (e.rows[r].rates.size() > 1)
       for (int64_t run = 0; run < e.runs(); ++run) all.emplace(std::make_pair(r, run), e.rows[r].rates.front());
   return all;
+}
+
+// A round the executor left incomplete: no report, what is outstanding instead.
+RunSummary incomplete_summary(RunSummary summary, const RoundOutcome& round, Clock::time_point started) {
+  summary.complete = false;
+  summary.pending = round.pending;
+  summary.seconds = seconds_since(started);
+  return summary;
 }
 
 }  // namespace
@@ -84,14 +93,22 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
   const int64_t threads = resolve_threads(e.settings.get_int("experiment.threads"));
   const std::string device = e.base.get_string("device");
   const bool cuda = device != "cpu";
+  const bool local = e.executor.get_string("executor.kind") == "local";
   std::vector<int64_t> gpus;
   for (double d : e.settings.get_floats("experiment.devices")) gpus.push_back(static_cast<int64_t>(d));
-  // Every device is checked before any job: a missing GPU is one clear error, not a failed job.
-  job::resolve_device(e.base);
   if (!gpus.empty()) {
     if (device != "cuda")
       throw Error(fmt::format("{} = [{}] spreads jobs over GPUs: it needs device = \"cuda\", got \"{}\"",
                               e.settings.label("experiment.devices"), fmt::join(gpus, ", "), device));
+    if (!local)
+      throw Error(fmt::format("{} spreads jobs over this machine's GPUs; with the slurm executor each job asks "
+                              "Slurm for its own ({})",
+                              e.settings.label("experiment.devices"), e.executor.label("executor.gpus")));
+  }
+  // Every device is checked before any job: a missing GPU is one clear error, not a failed job. A Slurm
+  // job checks on its own node (this one may have no GPU).
+  if (local) {
+    job::resolve_device(e.base);
     for (int64_t g : gpus)
       parse_device(fmt::format("cuda:{}", g), fmt::format("{} names GPU {}", e.settings.label("experiment.devices"), g));
   }
@@ -102,6 +119,7 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
   options.spec_dir = e.out() / "jobs";
   options.parallel = parallel;
   options.threads_per_job = std::max<int64_t>(1, threads / parallel);
+  const std::unique_ptr<Executor> executor = make_executor(e, options);
 
   RateChoices chosen;
   std::vector<RateSelection> selections;
@@ -120,15 +138,16 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
       int64_t models = 0;
       for (const auto& job : plan.jobs) models += job.kind == "train" || job.kind == "cwrf";
       log(fmt::format("experiment '{}': {} rows x {} runs x {} models, {} analyses -> {} model jobs, {} attack jobs{}; "
-                      "{} parallel jobs x {} threads on {}",
+                      "{}{}",
                       e.name(), e.rows.size(), e.runs(), e.models(), e.analyses.size(), models, plan.attacks.size(),
-                      chosen.size() < provisional_choices(e, chosen).size() ? " (before choosing r)" : "", parallel,
-                      options.threads_per_job,
-                      gpus.empty() ? device : fmt::format("GPUs {} (round-robin)", fmt::join(gpus, ","))));
+                      chosen.size() < provisional_choices(e, chosen).size() ? " (before choosing r)" : "",
+                      executor->describe(),
+                      !local ? "" : gpus.empty() ? " on " + device : fmt::format(" on GPUs {} (round-robin)", fmt::join(gpus, ","))));
     }
     // Progress: the work of finished jobs and the running ones' epochs over the whole plan's.
     std::map<int, std::string> running;
     std::map<int, double> partial;
+    std::string queue;  // a batch system's counts (Slurm), empty for local jobs
     auto status = [&] {
       if (!callbacks.status) return;
       double now = done_cost;
@@ -137,6 +156,7 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
       const double left = worked > 0 ? elapsed / worked * (total_cost - now) : std::nan("");
       std::string current = running.empty() ? "" : running.begin()->second;
       if (running.size() > 1) current += fmt::format(" (+{} more)", running.size() - 1);
+      if (!queue.empty()) current = current.empty() ? queue : queue + " | " + current;
       callbacks.status(std::min(1.0, now / total_cost),
                        fmt::format("{} | {} elapsed, ~{} left", current, format_duration(elapsed), format_duration(left)));
     };
@@ -176,7 +196,13 @@ RunSummary run_experiment(const Experiment& e, const RunCallbacks& callbacks, co
       }
       status();
     };
-    run_jobs(plan, results, [&](int j) { return job_spec(e, plan, j, results); }, options, sc);
+    sc.log = log;
+    sc.on_queue = [&](const std::string& summary) {
+      queue = summary;
+      status();
+    };
+    const RoundOutcome round = executor->run(plan, results, [&](int j) { return job_spec(e, plan, j, results); }, sc);
+    if (!round.complete) return incomplete_summary(summary, round, started);
     for (size_t j = 0; j < plan.jobs.size(); ++j) finished[plan.jobs[j].identity] = results[j];
 
     // The rates that can be chosen now; with a new choice, plan again (its jobs follow).

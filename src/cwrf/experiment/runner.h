@@ -12,6 +12,7 @@
 //              privacy-utility.png, experiment.json, timing.json; with analyses also paper.md,
 //              paper.html (self-contained, figures inline) and verdicts.json (paper_report.h)
 //   jobs/      the job specs given to the worker processes
+//   slurm/     with executor.kind = slurm: the Slurm executor's state, specs, results, logs (slurm_state.h)
 #pragma once
 
 #include "cwrf/experiment/experiment.h"
@@ -32,6 +33,10 @@ struct RunCallbacks {
 };
 
 struct RunSummary {
+  // False when the executor left jobs outstanding (Slurm with --no-wait, or still queued): then
+  // no report was written, and `pending` says what is outstanding and how to continue.
+  bool complete = true;
+  std::string pending;
   std::filesystem::path report_dir;
   std::string markdown;      // the report's tables
   int64_t trained = 0;       // model jobs that ran now (not found finished)
@@ -49,7 +54,8 @@ nlohmann::json job_spec(const Experiment& experiment, const Plan& plan, int job,
 // CUDA, over max(1, gpus) GPUs; on the CPU `requested`, by default one per thread.
 int64_t parallel_jobs(int64_t requested, bool cuda, size_t gpus, int64_t threads);
 
-// `executable` runs the jobs (`<executable> job --worker`); empty = this program.
+// `executable` runs the jobs (`<executable> job --worker`, or a Slurm task's
+// `<executable> job --spec S --result R`); empty = this program. experiment.executor says where.
 RunSummary run_experiment(const Experiment& experiment, const RunCallbacks& callbacks = {},
                           const std::filesystem::path& executable = {});
 

@@ -262,4 +262,14 @@ void run_jobs(const Plan& plan, std::vector<JobResult>& results, const std::func
   if (!failure.empty()) throw Error(failure);
 }
 
+RoundOutcome LocalExecutor::run(const Plan& plan, std::vector<JobResult>& results,
+                                const std::function<nlohmann::json(int)>& spec, const SchedulerCallbacks& callbacks) {
+  run_jobs(plan, results, spec, options_, callbacks);
+  return {};
+}
+
+std::string LocalExecutor::describe() const {
+  return fmt::format("{} parallel jobs x {} threads", options_.parallel, options_.threads_per_job);
+}
+
 }  // namespace cwrf::experiment

@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <cerrno>
 #include <csignal>
-#include <regex>
 
 namespace cwrf::job {
 
@@ -178,13 +178,13 @@ void ModelDirWriter::publish() {
 void remove_stale_staging_dirs(const fs::path& root) {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) return;
-  static const std::regex staging(R"(.*\.tmp-(\d+)-\d+$)");
   for (const auto& entry : fs::directory_iterator(root, ec)) {
-    std::smatch m;
-    const std::string name = entry.path().filename().string();
-    if (!std::regex_match(name, m, staging)) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(m[1]));
-    if (::kill(pid, 0) == 0 || errno == EPERM) continue;  // its owner is still running
+    const auto owner = staging_owner(entry.path().filename().string());
+    if (!owner) continue;
+    // Another machine's (a shared filesystem): only that machine can tell whether it is alive.
+    if (!owner->host.empty() && owner->host != host_name()) continue;
+    const pid_t pid = static_cast<pid_t>(owner->pid);
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno == EPERM) continue;  // its owner is still running
     fs::remove_all(entry.path(), ec);
   }
 }

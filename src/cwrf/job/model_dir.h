@@ -92,7 +92,8 @@ class ModelDirWriter {
   bool published_ = false;
 };
 
-// Removes <root>/*.tmp-<pid>-* directories left by processes that are no longer running.
+// Removes <root>/*.tmp-<host>-<pid>-* directories left by processes of this host that are no
+// longer running (another host's are left alone: on a shared filesystem its owner may be alive).
 void remove_stale_staging_dirs(const fs::path& root);
 
 }  // namespace cwrf::job
