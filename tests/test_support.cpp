@@ -3,6 +3,8 @@
 #include "cwrf/job/keys.h"
 #include "cwrf/job/model_dir.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -32,6 +34,36 @@ config::Config tiny_idx_config(const std::filesystem::path& data,
                                  {"threads", 1}});
   for (const auto& [key, value] : keys) c.set(key, value);
   return c;
+}
+
+std::string tiny_experiment_toml(const std::filesystem::path& data, const TinyExperiment& tiny) {
+  return fmt::format(R"(epochs = {}
+batch_size = 32
+{}[data]
+name = "idx"
+path = "{}"
+train_size = 60
+ref_size = 40
+[model]
+name = "{}"
+width = 4
+[experiment]
+name = "{}"
+models = 6
+jobs = 2
+threads = 2
+[attack]
+targets = 2
+attacks = ["lira", "rmia"]
+bootstrap = 10
+[[row]]
+name = "No Defense"
+defense = "ce"
+[[row]]
+name = "CE + CWRF"
+cwrf = {{ rate = 0.1, epochs = 1, iterations = 2, batch_size = 32 }}
+{})",
+                     tiny.epochs, tiny.top_keys, data.string(), tiny.model, tiny.name, tiny.tables);
 }
 
 Invocation run_cwrf(const std::string& args, Streams streams) {

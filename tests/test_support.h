@@ -45,6 +45,18 @@ config::Config job_config(std::initializer_list<std::pair<const char*, config::J
 config::Config tiny_idx_config(const std::filesystem::path& data,
                                std::initializer_list<std::pair<const char*, config::Json>> keys = {});
 
+// The tiny experiment of the run, paper, slurm and cuda tests, as TOML: two rows, No Defense and
+// CE + CWRF (r = 10 %, 1 fine-tuning epoch), of 6 width-4 models each on the synthetic IDX dataset
+// in `data` (60 members, 40 reference points), LiRA and RMIA on 2 targets, 2 jobs x 1 thread.
+struct TinyExperiment {
+  int64_t epochs = 1;
+  std::string name = "tiny";
+  std::string model = "cnn";  // resnet18 wants side-16 images (write_synthetic_idx_dataset)
+  std::string top_keys;       // more top-level lines, e.g. "device = \"cuda\"\n"
+  std::string tables;         // more tables after the rows: [executor], [cwrf], [[analysis]]
+};
+std::string tiny_experiment_toml(const std::filesystem::path& data, const TinyExperiment& tiny = {});
+
 // Starts `cwrf run CONFIG --out OUT` as its own process group, waits until `models` model
 // directories under OUT/models are complete (at most two minutes), then kills the whole group with
 // SIGKILL, without warning. Returns how many were complete when it died.

@@ -21,34 +21,11 @@ class CudaExperiment : public ::testing::Test {
   void SetUp() override {
     if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: " << cuda_unavailable_reason();
     testing::write_synthetic_idx_dataset(dir_ / "data", 400, 100, 8, 3);
-    testing::write_bytes(dir_ / "exp.toml", fmt::format(R"(epochs = 2
-batch_size = 32
-device = "cuda"
-[data]
-name = "idx"
-path = "{}"
-train_size = 60
-ref_size = 40
-[model]
-name = "cnn"
-width = 4
-[experiment]
-name = "tiny on cuda"
-models = 6
-jobs = 2
-threads = 2
-[attack]
-targets = 2
-attacks = ["lira", "rmia"]
-bootstrap = 10
-[[row]]
-name = "No Defense"
-defense = "ce"
-[[row]]
-name = "CE + CWRF"
-cwrf = {{ rate = 0.1, epochs = 1, iterations = 2, batch_size = 32 }}
-)",
-                                                       (dir_ / "data").string()));
+    testing::TinyExperiment tiny;
+    tiny.epochs = 2;
+    tiny.name = "tiny on cuda";
+    tiny.top_keys = "device = \"cuda\"\n";
+    testing::write_bytes(dir_ / "exp.toml", testing::tiny_experiment_toml(dir_ / "data", tiny));
   }
 
   experiment::RunSummary run(const fs::path& out, const std::vector<std::string>& set = {}) {

@@ -19,34 +19,13 @@ class PaperTest : public ::testing::Test {
  protected:
   void SetUp() override {
     cwrf::testing::write_synthetic_idx_dataset(dir_ / "data", 400, 100, 16, 3);
-    cwrf::testing::write_bytes(dir_ / "exp.toml", fmt::format(R"(epochs = 1
-batch_size = 32
-[data]
-name = "idx"
-path = "{}"
-train_size = 60
-ref_size = 40
-[model]
-name = "resnet18"
-width = 4
-[experiment]
-name = "tiny paper"
-models = 6
-jobs = 2
-threads = 2
-[attack]
-targets = 2
-attacks = ["lira", "rmia"]
-bootstrap = 10
-[cwrf]
+    cwrf::testing::TinyExperiment tiny;
+    tiny.name = "tiny paper";
+    tiny.model = "resnet18";
+    tiny.tables = R"([cwrf]
 epochs = 1
 iterations = 2
 batch_size = 32
-[[row]]
-name = "No Defense"
-[[row]]
-name = "CE + CWRF"
-cwrf = {{ rate = 0.1 }}
 [[analysis]]
 kind = "correlation"
 replicates = 20
@@ -60,19 +39,19 @@ name = "pruning-magnitude"
 criterion = "magnitude"
 recalibrate_norm = true
 sparsities = [0.0, 0.5]
-cwrf = {{ scope = "weights" }}
+cwrf = { scope = "weights" }
 [[analysis]]
 kind = "lottery"
 sparsity = 0.5
 [[analysis]]
 kind = "ablation"
 rates = [0.01, 0.1]
-defense = {{ name = "relaxloss" }}
+defense = { name = "relaxloss" }
 [[analysis]]
 kind = "rewinding"
 rates = [0.05, 0.2]
-)",
-                                                              (dir_ / "data").string()));
+)";
+    cwrf::testing::write_bytes(dir_ / "exp.toml", cwrf::testing::tiny_experiment_toml(dir_ / "data", tiny));
   }
 
   RunSummary run(const fs::path& out) {

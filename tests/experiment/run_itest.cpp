@@ -21,33 +21,7 @@ class RunTest : public ::testing::Test {
  protected:
   void SetUp() override {
     cwrf::testing::write_synthetic_idx_dataset(dir_ / "data", 400, 100, 8, 3);
-    cwrf::testing::write_bytes(dir_ / "exp.toml", fmt::format(R"(epochs = 1
-batch_size = 32
-[data]
-name = "idx"
-path = "{}"
-train_size = 60
-ref_size = 40
-[model]
-name = "cnn"
-width = 4
-[experiment]
-name = "tiny"
-models = 6
-jobs = 2
-threads = 2
-[attack]
-targets = 2
-attacks = ["lira", "rmia"]
-bootstrap = 10
-[[row]]
-name = "No Defense"
-defense = "ce"
-[[row]]
-name = "CE + CWRF"
-cwrf = {{ rate = 0.1, epochs = 1, iterations = 2, batch_size = 32 }}
-)",
-                                                              (dir_ / "data").string()));
+    cwrf::testing::write_bytes(dir_ / "exp.toml", cwrf::testing::tiny_experiment_toml(dir_ / "data"));
   }
 
   RunSummary run(const fs::path& out, const RunCallbacks& callbacks = {}) {

@@ -94,38 +94,16 @@ bool any_staging(const fs::path& dir) {
   return false;
 }
 
+// The tests' tiny experiment (test_support.h), through Slurm: one CPU per job, quick polls.
 std::string tiny_experiment(const fs::path& data, int64_t epochs) {
-  return fmt::format(R"(epochs = {}
-batch_size = 32
-[data]
-name = "idx"
-path = "{}"
-train_size = 60
-ref_size = 40
-[model]
-name = "cnn"
-width = 4
-[experiment]
-name = "tiny"
-models = 6
-jobs = 2
-threads = 2
-[attack]
-targets = 2
-attacks = ["lira", "rmia"]
-bootstrap = 10
-[executor]
+  cwrf::testing::TinyExperiment tiny;
+  tiny.epochs = epochs;
+  tiny.tables = R"([executor]
 cpus = 1
 poll_seconds = 0.5
 sacct = "sacct -c"
-[[row]]
-name = "No Defense"
-defense = "ce"
-[[row]]
-name = "CE + CWRF"
-cwrf = {{ rate = 0.1, epochs = 1, iterations = 2, batch_size = 32 }}
-)",
-                     epochs, data.string());
+)";
+  return cwrf::testing::tiny_experiment_toml(data, tiny);
 }
 
 class SlurmRun : public ::testing::Test {
