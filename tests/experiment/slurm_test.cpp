@@ -11,6 +11,7 @@
 #include "cwrf/experiment/slurm.h"
 #include "cwrf/experiment/slurm_state.h"
 #include "cwrf/experiment/task.h"
+#include "experiment_files.h"
 #include "test_support.h"
 
 #include <fmt/format.h>
@@ -152,17 +153,11 @@ sacct = "sacct -c"
 TEST(SlurmSettings, BadValuesAreErrorsNamingTheKeyAndFile) {
   cwrf::testing::TempDir dir;
   auto error_of = [&](const std::string& table, const std::vector<std::string>& set = {}) {
-    cwrf::testing::write_bytes(dir / "e.toml", std::string(kExperiment) + "[executor]\n" + table);
-    try {
-      read_experiment(dir / "e.toml", set);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
+    return testing::error_of(testing::write(dir, std::string(kExperiment) + "[executor]\n" + table), set);
   };
   EXPECT_THAT(error_of("kind = \"pbs\"\n"), HasSubstr("executor.kind"));
   EXPECT_THAT(error_of("time = \"4h\"\n"), HasSubstr("[D-]HH:MM:SS"));
-  EXPECT_THAT(error_of("time = \"4h\"\n"), HasSubstr("e.toml"));
+  EXPECT_THAT(error_of("time = \"4h\"\n"), HasSubstr("exp.toml"));
   EXPECT_THAT(error_of("memory = \"lots\"\n"), HasSubstr("executor.memory"));
   EXPECT_THAT(error_of("cpus = 0\n"), HasSubstr("executor.cpus"));
   EXPECT_THAT(error_of("poll_seconds = 0\n"), HasSubstr("executor.poll_seconds"));
