@@ -22,6 +22,13 @@ namespace cwrf::attack {
 
 class ModelAccess;  // model_access.h: the models and their data, for families that need more than signals
 
+// A seed for one target's draws from the run's attack.seed: different for every target and, through
+// `salt` (one constant per use: RMIA's population, QMIA's regressor, a variant's bootstrap), between
+// the uses of one run seed.
+inline uint64_t per_target_seed(uint64_t seed, uint64_t salt, int64_t target) {
+  return seed * 0x9E3779B97F4A7C15ULL ^ (salt + static_cast<uint64_t>(target) * 0xBF58476D1CE4E5B9ULL);
+}
+
 // What every family's scoring sees, computed once per run.
 struct AttackInputs {
   const torch::Tensor* logits = nullptr;  // [models, examples, queries, classes]

@@ -32,10 +32,6 @@ double seconds_since(Clock::time_point start) {
 
 std::string level_key(double level) { return fmt::format("{:g}", level); }
 
-uint64_t derive(uint64_t seed, const std::string& name, int64_t target) {
-  return seed * 0x9E3779B97F4A7C15ULL ^ (std::hash<std::string>{}(name) + static_cast<uint64_t>(target) * 0xBF58476D1CE4E5B9ULL);
-}
-
 std::vector<int64_t> settings_targets(const MembershipMask& membership, const config::Config& settings) {
   const int64_t M = membership.models, wanted = settings.get_int("attack.targets");
   require(wanted <= M, fmt::format("{} must be at most the {} models given (0 = every model), got {}",
@@ -184,7 +180,7 @@ AttackRun run_attacks(const torch::Tensor& logits, const torch::Tensor& labels, 
         r.threshold_accuracy = scored.threshold_accuracy;
         r.details = std::move(scored.details);
         RocOptions o = roc;
-        o.seed = derive(inputs.seed, v.name, r.target);
+        o.seed = per_target_seed(inputs.seed, std::hash<std::string>{}(v.name), r.target);  // the bootstrap's draws
         r.metrics = evaluate_roc(r.scores, run.membership[i], o);
         r.epsilon = empirical_epsilon(roc_curve(r.scores, run.membership[i]), eo, bounds);
         v.targets.push_back(std::move(r));

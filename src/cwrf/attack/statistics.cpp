@@ -45,6 +45,21 @@ Inputs check_inputs(const torch::Tensor& logits, const torch::Tensor& labels) {
   return in;
 }
 
+// One value per (model, example, query) from that row's logits and true label: `signal(z, classes, y)`.
+template <typename RowSignal>
+SignalArray map_rows(const torch::Tensor& logits, const torch::Tensor& labels, const RowSignal& signal) {
+  const Inputs in = check_inputs(logits, labels);
+  SignalArray out(in.models, in.examples, in.queries);
+  const double* z = in.logits.data_ptr<double>();
+  const int64_t* y = in.labels.data_ptr<int64_t>();
+  for (int64_t row = 0; row < in.models * in.examples; ++row)
+    for (int64_t q = 0; q < in.queries; ++q) {
+      const size_t i = static_cast<size_t>(row * in.queries + q);
+      out.values[i] = signal(z + i * in.classes, in.classes, y[row % in.examples]);
+    }
+  return out;
+}
+
 }  // namespace
 
 RowStatistics row_statistics(const double* z, int64_t classes, int64_t y) {
@@ -131,33 +146,18 @@ Statistics compute_statistics(const torch::Tensor& logits, const torch::Tensor& 
 SignalArray compute_log_rmia_signal(const torch::Tensor& logits, const torch::Tensor& labels, double temperature,
                                     double margin) {
   require(temperature > 0.0, fmt::format("--rmia-temperature must be > 0, got {}", temperature));
-  const Inputs in = check_inputs(logits, labels);
-  SignalArray out(in.models, in.examples, in.queries);
-  const double* z = in.logits.data_ptr<double>();
-  const int64_t* y = in.labels.data_ptr<int64_t>();
-  for (int64_t row = 0; row < in.models * in.examples; ++row)
-    for (int64_t q = 0; q < in.queries; ++q) {
-      const size_t i = static_cast<size_t>(row * in.queries + q);
-      out.values[i] = row_log_rmia_signal(z + i * in.classes, in.classes, y[row % in.examples], temperature, margin);
-    }
-  return out;
+  return map_rows(logits, labels, [&](const double* z, int64_t classes, int64_t y) {
+    return row_log_rmia_signal(z, classes, y, temperature, margin);
+  });
 }
 
 SignalArray compute_rmia_taylor_signal(const torch::Tensor& logits, const torch::Tensor& labels, double temperature,
                                        double margin, int64_t order) {
   require(temperature > 0.0, fmt::format("--rmia-temperature must be > 0, got {}", temperature));
   require(order >= 1, fmt::format("--rmia-taylor-order must be >= 1, got {}", order));
-  const Inputs in = check_inputs(logits, labels);
-  SignalArray out(in.models, in.examples, in.queries);
-  const double* z = in.logits.data_ptr<double>();
-  const int64_t* y = in.labels.data_ptr<int64_t>();
-  for (int64_t row = 0; row < in.models * in.examples; ++row)
-    for (int64_t q = 0; q < in.queries; ++q) {
-      const size_t i = static_cast<size_t>(row * in.queries + q);
-      out.values[i] =
-          row_rmia_taylor_signal(z + i * in.classes, in.classes, y[row % in.examples], temperature, margin, order);
-    }
-  return out;
+  return map_rows(logits, labels, [&](const double* z, int64_t classes, int64_t y) {
+    return row_rmia_taylor_signal(z, classes, y, temperature, margin, order);
+  });
 }
 
 }  // namespace cwrf::attack

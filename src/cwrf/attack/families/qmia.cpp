@@ -74,9 +74,7 @@ Fitted fit_target(const config::Config& c, ModelAccess& access, int64_t target, 
   return f;
 }
 
-uint64_t regressor_seed(uint64_t seed, int64_t target) {
-  return seed * 0x9E3779B97F4A7C15ULL ^ (0x716D6961ULL + static_cast<uint64_t>(target) * 0xBF58476D1CE4E5B9ULL);
-}
+constexpr uint64_t kRegressorSalt = 0x716D6961ULL;  // "qmia": the regressor's initialisation and batches
 
 }  // namespace
 
@@ -125,7 +123,7 @@ AttackFamily qmia_family() {
     return [&c, &in, fitted, alphas](const Variant& v, const ShadowSplit& s) {
       auto it = fitted->find(s.target);
       if (it == fitted->end())
-        it = fitted->emplace(s.target, fit_target(c, *in.models, s.target, alphas, regressor_seed(in.seed, s.target)))
+        it = fitted->emplace(s.target, fit_target(c, *in.models, s.target, alphas, per_target_seed(in.seed, kRegressorSalt, s.target)))
                  .first;
       const Fitted& fit = it->second;
       const double alpha = v.options.at("alpha").get<double>();

@@ -22,10 +22,7 @@ RmiaOptions rmia_options(const config::Config& c, const Variant& v) {
   return o;
 }
 
-// A per-target population seed that differs between targets and from other families' draws.
-uint64_t population_seed(uint64_t seed, int64_t target) {
-  return seed * 0x9E3779B97F4A7C15ULL ^ (0x706F70756C6174ULL + static_cast<uint64_t>(target) * 0xBF58476D1CE4E5B9ULL);
-}
+constexpr uint64_t kPopulationSalt = 0x706F70756C6174ULL;  // "poplat": the population subsets' draws
 
 }  // namespace
 
@@ -98,7 +95,7 @@ AttackFamily rmia_family() {
     return [&c, &in, signal, population_size, how](const Variant& v, const ShadowSplit& s) {
       const RmiaOptions o = rmia_options(c, v);
       const std::vector<int64_t> population =
-          rmia_population(*in.membership, s.target, population_size, population_seed(in.seed, s.target));
+          rmia_population(*in.membership, s.target, population_size, per_target_seed(in.seed, kPopulationSalt, s.target));
       const std::vector<double> ratios = how.linear ? rmia_linear_ratios(*signal, s, o) : rmia_log_ratios(*signal, s, o);
       return TargetScores{rmia_scores(ratios, in.membership->examples, signal->queries, population, o.gamma, how)};
     };
