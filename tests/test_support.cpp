@@ -2,6 +2,7 @@
 
 #include "cwrf/job/keys.h"
 #include "cwrf/job/model_dir.h"
+#include "cwrf/models/registry.h"
 
 #include <fmt/format.h>
 
@@ -64,6 +65,25 @@ name = "CE + CWRF"
 cwrf = {{ rate = 0.1, epochs = 1, iterations = 2, batch_size = 32 }}
 {})",
                      tiny.epochs, tiny.top_keys, data.string(), tiny.model, tiny.name, tiny.tables);
+}
+
+models::ModelSpec small_image_spec(const std::string& name, const std::string& norm) {
+  models::ModelSpec spec;
+  spec.name = name;
+  spec.norm = norm;
+  spec.in_channels = 3;
+  spec.image_size = 16;
+  spec.num_classes = 5;
+  if (name == "cnn") spec.width = 8;
+  if (name == "resnet18") spec.width = 4;
+  if (name == "vit") {
+    spec.width = 32;
+    spec.depth = 2;
+    spec.heads = 4;
+    spec.mlp_dim = 64;
+    spec.patch = 4;
+  }
+  return models::resolve(spec);
 }
 
 Invocation run_cwrf(const std::string& args, Streams streams) {

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+namespace cwrf::models {
+struct ModelSpec;  // models/classifier.h
+}
+
 namespace cwrf::testing {
 
 // A fresh, empty directory under the system temp dir, removed when the object dies.
@@ -56,6 +60,11 @@ struct TinyExperiment {
   std::string tables;         // more tables after the rows: [executor], [cwrf], [[analysis]]
 };
 std::string tiny_experiment_toml(const std::filesystem::path& data, const TinyExperiment& tiny = {});
+
+// A small 3-channel 16x16, 5-class spec of `name` (cnn width 8, resnet18 width 4, vit width 32,
+// depth 2, 4 heads, MLP 64, patch 4) with `norm`, resolved: the models the bf16 and CPU-vs-CUDA
+// agreement tests run every model kind on.
+models::ModelSpec small_image_spec(const std::string& name, const std::string& norm = "batch");
 
 // Starts `cwrf run CONFIG --out OUT` as its own process group, waits until `models` model
 // directories under OUT/models are complete (at most two minutes), then kills the whole group with

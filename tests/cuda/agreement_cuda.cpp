@@ -17,6 +17,7 @@
 #include "cwrf/train/step.h"
 #include "cwrf/train/trainer.h"
 #include "cwrf/weights/scores.h"
+#include "test_support.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
@@ -45,29 +46,11 @@ struct Case {
 
 std::vector<Case> model_cases() {
   std::vector<Case> out;
-  auto image = [](const std::string& name, const std::string& norm) {
-    models::ModelSpec s;
-    s.name = name;
-    s.in_channels = 3;
-    s.image_size = 16;
-    s.num_classes = 5;
-    s.norm = norm;
-    if (name == "cnn") s.width = 8;
-    if (name == "resnet18") s.width = 4;
-    if (name == "vit") {
-      s.width = 32;
-      s.depth = 2;
-      s.heads = 4;
-      s.mlp_dim = 64;
-      s.patch = 4;
-    }
-    return models::resolve(s);
-  };
-  out.push_back({"cnn", image("cnn", "batch")});
-  out.push_back({"cnn-group", image("cnn", "group")});
-  out.push_back({"resnet18", image("resnet18", "batch")});
-  out.push_back({"resnet18-group", image("resnet18", "group")});
-  out.push_back({"vit", image("vit", "batch")});
+  out.push_back({"cnn", testing::small_image_spec("cnn", "batch")});
+  out.push_back({"cnn-group", testing::small_image_spec("cnn", "group")});
+  out.push_back({"resnet18", testing::small_image_spec("resnet18", "batch")});
+  out.push_back({"resnet18-group", testing::small_image_spec("resnet18", "group")});
+  out.push_back({"vit", testing::small_image_spec("vit", "batch")});
   models::ModelSpec text;
   text.name = "transformer";
   text.vocab_size = 200;

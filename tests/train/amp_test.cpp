@@ -11,6 +11,7 @@
 #include "cwrf/train/step.h"
 #include "cwrf/train/train_keys.h"
 #include "cwrf/train/trainer.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -83,24 +84,6 @@ class Ce final : public Objective {
   }
 };
 
-models::ModelSpec image_spec(const std::string& name, const std::string& norm = "batch") {
-  models::ModelSpec spec;
-  spec.name = name;
-  spec.norm = norm;
-  spec.in_channels = 3;
-  spec.image_size = 16;
-  spec.num_classes = 5;
-  if (name == "cnn") spec.width = 8;
-  if (name == "resnet18") spec.width = 4;
-  if (name == "vit") {
-    spec.width = 32;
-    spec.depth = 2;
-    spec.heads = 4;
-    spec.mlp_dim = 64;
-    spec.patch = 4;
-  }
-  return models::resolve(spec);
-}
 
 struct TrainRun {
   std::vector<double> losses;
@@ -140,7 +123,7 @@ TEST(Amp, Bf16TrainingTracksFp32AndKeepsFloat32MasterWeights) {
       {"cnn", "batch"}, {"cnn", "group"}, {"resnet18", "batch"}, {"resnet18", "group"}, {"vit", "batch"}};
   for (const auto& [model_name, norm] : cases) {
     const std::string name = model_name + (norm == "group" ? "-group" : "");
-    const models::ModelSpec spec = image_spec(model_name, norm);
+    const models::ModelSpec spec = cwrf::testing::small_image_spec(model_name, norm);
     const bool channels_last = model_name != "vit";
     const TrainRun fp32 = train_steps(spec, Amp::Off, 8, channels_last);
     const TrainRun bf16 = train_steps(spec, Amp::Bf16, 8, channels_last);
@@ -173,7 +156,7 @@ TEST(Amp, Bf16TrainingTracksFp32AndKeepsFloat32MasterWeights) {
 }
 
 TEST(Amp, DpSgdPerSampleNormsUnderBf16AreFloat32AndClose) {
-  models::ModelSpec spec = image_spec("cnn");
+  models::ModelSpec spec = cwrf::testing::small_image_spec("cnn");
   spec.norm = "group";
   torch::manual_seed(3);
   models::ClassifierPtr model = models::make_model(models::resolve(spec));
